@@ -1,0 +1,30 @@
+# ML pipeline targets (issue 3). Included by the Makefile; uses $(PY) (the venv's python).
+# Runs against whatever AWS_ENDPOINT_URL / AWS_PROFILE / AWS_REGION the environment names:
+# the embedded emulator by default (`make up` first), real AWS with a profile and region.
+
+PY ?= .venv/bin/python
+# The ml package and the shared layer, importable without an editable install.
+ML_PY := PYTHONPATH=$(CURDIR)/services/common:$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(PY)
+ML_ARGS ?=
+ML_FORCE := $(if $(filter 1 true yes,$(FORCE)),--force,)
+
+.PHONY: train-and-publish promote rollback ml-report ml-versions
+
+train-and-publish: ## ingest-if-needed -> walk-forward -> train -> publish -> promote (FORCE=1 skips the gate; ML_ARGS=...)
+	$(ML_PY) -m ml train-and-publish $(ML_FORCE) $(ML_ARGS)
+
+promote: ## point models/<name>/LATEST at VERSION=... (gated; FORCE=1 to override)
+	@test -n "$(VERSION)" || { echo "usage: make promote VERSION=<version> [FORCE=1]"; exit 2; }
+	$(ML_PY) -m ml promote $(VERSION) $(ML_FORCE)
+
+rollback: ## point LATEST back at the previously live model version
+	$(ML_PY) -m ml rollback
+
+ml-versions: ## list published model versions (* = live)
+	$(ML_PY) -m ml versions
+
+ml-report: ## print where the last run's report is (and the walk-forward table)
+	@$(ML_PY) -c "import json,pathlib; from ml.pipeline import last_run_dir; r=last_run_dir(); \
+	t=json.loads((r/'table.json').read_text()); w=[max(len(x) for x in c) for c in zip(t['header'],*t['rows'])]; \
+	[print('  '.join(c.ljust(n) for c,n in zip(row,w))) for row in [t['header'],*t['rows']]]; \
+	print('report:', (r/'report.html').resolve())"

@@ -1,0 +1,90 @@
+"""Sample table for training: shared features (``tradeloop_common.features``) + labels, all symbols.
+
+Rows are (symbol, bar t) with a complete feature window; they are sorted by (date, symbol)
+so that "earlier index" means "earlier or same date" for every split below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml.config import LabelSpec
+from ml.dataset import Bars
+from ml.labels import forward_open_return, make_labels
+from tradeloop_common.features import FEATURE_NAMES, LOOKBACK, compute_features, feature_windows
+
+
+@dataclass
+class Samples:
+    x: np.ndarray  # [n, k] features at t (float32)
+    seq: np.ndarray  # [n, window, k] feature rows t-window+1..t (float32)
+    y: np.ndarray  # [n] 1/0, NaN where no label (dead zone, last bars)
+    fwd: np.ndarray  # [n] open[t+2]/open[t+1]-1
+    dates: np.ndarray  # [n] datetime64[D] of bar t
+    symbols: np.ndarray  # [n] str
+    bar_index: np.ndarray  # [n] t within the symbol's bars
+    feature_names: tuple[str, ...]
+    window: int
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def labeled(self) -> np.ndarray:
+        return ~np.isnan(self.y)
+
+    def take(self, idx: np.ndarray) -> Samples:
+        return Samples(
+            self.x[idx],
+            self.seq[idx],
+            self.y[idx],
+            self.fwd[idx],
+            self.dates[idx],
+            self.symbols[idx],
+            self.bar_index[idx],
+            self.feature_names,
+            self.window,
+        )
+
+
+def first_valid_bar(window: int) -> int:
+    """Index of the first bar with a complete window of feature rows."""
+    return LOOKBACK - 1 + window - 1
+
+
+def build_samples(bars: dict[str, Bars], label: LabelSpec, window: int) -> Samples:
+    parts: list[Samples] = []
+    start = first_valid_bar(window)
+    for symbol, b in sorted(bars.items()):
+        feats, names = compute_features(b.open, b.high, b.low, b.close, b.volume)
+        if len(b) <= start:
+            continue
+        seq = feature_windows(feats, window)  # seq[i] ends at bar i + window - 1
+        t = np.arange(start, len(b))
+        parts.append(
+            Samples(
+                x=feats[t].astype(np.float32),
+                seq=seq[t - window + 1].astype(np.float32),
+                y=make_labels(b.open, label)[t],
+                fwd=forward_open_return(b.open)[t],
+                dates=b.dates[t],
+                symbols=np.full(len(t), symbol),
+                bar_index=t,
+                feature_names=names,
+                window=window,
+            )
+        )
+    if not parts:
+        raise ValueError(f"no symbol has more than {start} bars (feature warm-up + window)")
+    cat = Samples(
+        *(
+            np.concatenate([getattr(p, f) for p in parts])
+            for f in ("x", "seq", "y", "fwd", "dates", "symbols", "bar_index")
+        ),
+        feature_names=FEATURE_NAMES,
+        window=window,
+    )
+    order = np.lexsort((cat.symbols, cat.dates))
+    return cat.take(order)

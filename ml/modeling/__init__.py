@@ -1,0 +1,1 @@
+"""Model candidates (Keras MLP, Keras Conv1D+LSTM) and the logistic baseline."""

@@ -1,0 +1,1 @@
+"""Data-access layer: the only code in the services that talks to AWS APIs."""

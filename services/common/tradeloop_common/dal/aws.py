@@ -1,0 +1,24 @@
+"""boto3 clients, created once per process (one Lambda instance) and reused across invocations."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+# Standard retry mode backs off on throttling; timeouts are short because every call is on a
+# request path with a Lambda deadline behind it.
+_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=20)
+
+
+@lru_cache
+def client(service: str) -> Any:
+    # AWS_ENDPOINT_URL (the emulator) is honoured by boto3 itself, so no endpoint is passed here.
+    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that switch endpoints between sessions)."""
+    client.cache_clear()

@@ -1,0 +1,119 @@
+"""Daily bars from the data bucket (``bars/daily/<SYMBOL>.csv``), cached per process by ETag."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from botocore.exceptions import ClientError
+
+from tradeloop_common.dal.aws import client
+from tradeloop_common.errors import StoreError, UnknownSymbolError
+
+BARS_PREFIX = "bars/daily/"
+BAR_COLUMNS = ("date", "open", "high", "low", "close", "volume")
+
+
+def bars_key(symbol: str) -> str:
+    return f"{BARS_PREFIX}{symbol}.csv"
+
+
+@dataclass(frozen=True)
+class Bars:
+    symbol: str
+    dates: tuple[date, ...]
+    open: tuple[Decimal, ...]
+    high: tuple[Decimal, ...]
+    low: tuple[Decimal, ...]
+    close: tuple[Decimal, ...]
+    volume: tuple[Decimal, ...]
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def count_upto(self, day: date) -> int:
+        """Number of bars dated on or before ``day`` (bars are ascending)."""
+        lo, hi = 0, len(self.dates)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.dates[mid] <= day:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def last_close(self, at: datetime | date) -> tuple[date, Decimal] | None:
+        n = self.count_upto(at.date() if isinstance(at, datetime) else at)
+        return (self.dates[n - 1], self.close[n - 1]) if n else None
+
+    def next_open(self, at: datetime | date) -> tuple[date, Decimal] | None:
+        n = self.count_upto(at.date() if isinstance(at, datetime) else at)
+        return (self.dates[n], self.open[n]) if n < len(self.dates) else None
+
+
+def parse_bars(symbol: str, text: str) -> Bars:
+    reader = csv.DictReader(io.StringIO(text))
+    cols: dict[str, list] = {c: [] for c in BAR_COLUMNS}
+    for row in reader:
+        try:
+            cols["date"].append(date.fromisoformat(row["date"]))
+            for c in BAR_COLUMNS[1:]:
+                cols[c].append(Decimal(row[c]))
+        except (KeyError, ValueError, InvalidOperation) as exc:
+            raise StoreError(f"corrupt bars file {bars_key(symbol)} at line {reader.line_num}: {exc}") from exc
+    return Bars(symbol, *(tuple(cols[c]) for c in BAR_COLUMNS))
+
+
+def format_bars(rows: list[tuple[str, object, object, object, object, object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(BAR_COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+class BarsRepository:
+    def __init__(self, bucket: str) -> None:
+        self._bucket = bucket
+        self._cache: dict[str, tuple[str, Bars]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, symbol: str) -> Bars:
+        """The symbol's bars; revalidated by ETag on every call (a 304 costs no transfer)."""
+        cached = self._cache.get(symbol)
+        kwargs = {"Bucket": self._bucket, "Key": bars_key(symbol)}
+        if cached:
+            kwargs["IfNoneMatch"] = cached[0]
+        try:
+            obj = client("s3").get_object(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if cached and code in ("304", "NotModified"):
+                return cached[1]
+            if code in ("NoSuchKey", "404", "NoSuchBucket"):
+                raise UnknownSymbolError(
+                    f"unknown symbol {symbol!r}: no daily bars in the data bucket",
+                    [{"field": "symbol", "fix": "use a symbol with market data (e.g. AAPL) or ingest it"}],
+                ) from exc
+            raise StoreError(f"reading bars for {symbol} failed: {code}") from exc
+        bars = parse_bars(symbol, obj["Body"].read().decode())
+        with self._lock:
+            self._cache[symbol] = (obj["ETag"], bars)
+        return bars
+
+    def put(self, symbol: str, text: str) -> None:
+        client("s3").put_object(Bucket=self._bucket, Key=bars_key(symbol), Body=text.encode(), ContentType="text/csv")
+
+    def symbols(self) -> list[str]:
+        paginator = client("s3").get_paginator("list_objects_v2")
+        found: list[str] = []
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=BARS_PREFIX):
+            for obj in page.get("Contents", []):
+                name = obj["Key"][len(BARS_PREFIX) :]
+                if name.endswith(".csv"):
+                    found.append(name[: -len(".csv")])
+        return sorted(found)

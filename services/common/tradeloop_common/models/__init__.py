@@ -1,0 +1,25 @@
+"""Domain models shared by the services. Pure data: no I/O in here."""
+
+from tradeloop_common.models.controls import Controls, RiskLimits, TradingState
+from tradeloop_common.models.order import Fill, Order, OrderIntent, OrderStatus, OrderType, Side
+from tradeloop_common.models.portfolio import Portfolio, Position, PositionView, Snapshot
+from tradeloop_common.models.signal import Signal
+from tradeloop_common.models.types import JsonDecimal
+
+__all__ = [
+    "Controls",
+    "Fill",
+    "JsonDecimal",
+    "Order",
+    "OrderIntent",
+    "OrderStatus",
+    "OrderType",
+    "Portfolio",
+    "Position",
+    "PositionView",
+    "RiskLimits",
+    "Side",
+    "Signal",
+    "Snapshot",
+    "TradingState",
+]

@@ -1,0 +1,74 @@
+"""Settings read once from the environment (the Lambda configuration, or the local stack file)."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from functools import lru_cache
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tradeloop_common.errors import ConfigurationError
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class _EnvModel(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="ignore")
+
+
+class TablesEnv(_EnvModel):
+    orders_table: str = Field(default="tradeloop-orders", alias="TRADELOOP_ORDERS_TABLE")
+    accounts_table: str = Field(default="tradeloop-accounts", alias="TRADELOOP_ACCOUNTS_TABLE")
+    controls_table: str = Field(default="tradeloop-controls", alias="TRADELOOP_CONTROLS_TABLE")
+    signals_table: str = Field(default="tradeloop-signals", alias="TRADELOOP_SIGNALS_TABLE")
+    snapshots_table: str = Field(default="tradeloop-snapshots", alias="TRADELOOP_SNAPSHOTS_TABLE")
+    idempotency_table: str = Field(default="tradeloop-idempotency", alias="TRADELOOP_IDEMPOTENCY_TABLE")
+
+
+class StorageEnv(_EnvModel):
+    data_bucket: str = Field(default="tradeloop-data", alias="TRADELOOP_DATA_BUCKET")
+    models_bucket: str = Field(default="tradeloop-models", alias="TRADELOOP_MODELS_BUCKET")
+    model_name: str = Field(default="tradeloop", alias="TRADELOOP_MODEL_NAME")
+
+
+class QueueEnv(_EnvModel):
+    order_queue_url: str = Field(default="", alias="TRADELOOP_ORDER_QUEUE_URL")
+
+
+class BrokerEnv(_EnvModel):
+    account_id: str = Field(default="paper", alias="TRADELOOP_ACCOUNT_ID", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    commission_bps: Annotated[Decimal, Field(ge=0, le=100)] = Field(
+        default=Decimal("1"), alias="TRADELOOP_COMMISSION_BPS"
+    )
+    slippage_bps: Annotated[Decimal, Field(ge=0, le=100)] = Field(default=Decimal("5"), alias="TRADELOOP_SLIPPAGE_BPS")
+
+
+class Settings(TablesEnv, StorageEnv, QueueEnv, BrokerEnv):
+    """Everything a service needs to find its tables, buckets and queue."""
+
+    endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
+    code_version: str = Field(default="dev", alias="TRADELOOP_CODE_VERSION")
+
+
+ENV_NAMES: dict[str, str] = {name: str(field.alias) for name, field in Settings.model_fields.items() if field.alias}
+
+
+@lru_cache
+def get_environment_variables(model: type[T] = Settings) -> T:  # type: ignore[assignment]
+    """Parse the process environment into ``model``; cached because Lambda env never changes."""
+    try:
+        return model.model_validate(dict(os.environ))
+    except ValidationError as exc:
+        fields = ", ".join(
+            str(model.model_fields[str(e["loc"][0])].alias)
+            if e["loc"] and str(e["loc"][0]) in model.model_fields
+            else str(e["loc"])
+            for e in exc.errors()
+        )
+        raise ConfigurationError(f"invalid environment variable(s): {fields}: {exc}") from exc
+
+
+def get_settings() -> Settings:
+    return get_environment_variables(Settings)

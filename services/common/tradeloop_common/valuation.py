@@ -1,0 +1,48 @@
+"""Mark the account to market at a point in time: shared by the portfolio view, the risk checks
+and the equity snapshots, so all three agree on equity."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+
+from tradeloop_common.accounting import value_portfolio
+from tradeloop_common.dal.bars import BarsRepository
+from tradeloop_common.dal.trading import TradingStore
+from tradeloop_common.errors import UnknownSymbolError
+from tradeloop_common.models import Portfolio, Position, Snapshot
+
+MARKET_CLOSE_UTC = time(21, 0)
+
+
+def close_of(day: date) -> datetime:
+    """A bar's close as a timestamp (21:00 UTC is after the US close all year)."""
+    return datetime.combine(day, MARKET_CLOSE_UTC, tzinfo=UTC)
+
+
+def last_prices(bars: BarsRepository, positions: list[Position], as_of: datetime) -> dict[str, Decimal | None]:
+    prices: dict[str, Decimal | None] = {}
+    for pos in positions:
+        try:
+            last = bars.get(pos.symbol).last_close(as_of)
+        except UnknownSymbolError:
+            last = None
+        prices[pos.symbol] = last[1] if last else None
+    return prices
+
+
+def portfolio_at(store: TradingStore, bars: BarsRepository, account_id: str, as_of: datetime) -> Portfolio:
+    cash = store.get_cash(account_id) or Decimal(0)
+    positions = store.get_positions(account_id)
+    return value_portfolio(account_id, as_of, cash, positions, last_prices(bars, positions, as_of))
+
+
+def snapshot_of(portfolio: Portfolio) -> Snapshot:
+    return Snapshot(
+        account_id=portfolio.account_id,
+        as_of=portfolio.as_of,
+        cash=portfolio.cash,
+        equity=portfolio.equity,
+        positions_value=portfolio.positions_value,
+        gross_exposure=portfolio.gross_exposure,
+    )

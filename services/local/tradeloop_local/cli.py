@@ -1,0 +1,266 @@
+"""`tradeloop`: run the local stack, and trade from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+from typing import Any
+
+import requests
+from rich.console import Console
+from rich.table import Table
+
+from tradeloop_local.config import load_config
+
+console = Console()
+
+
+def _api() -> str:
+    return os.environ.get("TRADELOOP_API_URL", load_config().api_url).rstrip("/")
+
+
+def _call(method: str, path: str, **kw: Any) -> Any:
+    try:
+        r = requests.request(method, f"{_api()}{path}", timeout=60, **kw)
+    except requests.ConnectionError:
+        console.print(f"[red]the API at {_api()} does not answer[/red]: start it with `make up`")
+        raise SystemExit(2) from None
+    body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {"raw": r.text}
+    if r.status_code >= 400:
+        err = body.get("error", {})
+        console.print(f"[red]{r.status_code} {err.get('code', '')}[/red]: {err.get('message', r.text)}")
+        for d in err.get("details", []):
+            console.print(f"  - {d.get('field', '')}: {d.get('fix', d)}")
+        raise SystemExit(1)
+    return body
+
+
+def _money(x: Any) -> str:
+    return f"{float(x):,.2f}" if x is not None else "-"
+
+
+def show_portfolio(_: argparse.Namespace) -> int:
+    p = _call("GET", "/portfolio")
+    console.print(
+        f"[bold]account[/bold] {p['account_id']}  cash {_money(p['cash'])}  equity {_money(p['equity'])}"
+        f"  exposure {_money(p['gross_exposure'])} ({float(p['leverage']):.1%})"
+        f"  unrealized {_money(p['unrealized_pnl'])}  realized {_money(p['realized_pnl'])}"
+    )
+    t = Table("symbol", "qty", "avg cost", "last", "value", "unrealized", "realized", "weight")
+    for pos in p["positions"]:
+        t.add_row(
+            pos["symbol"],
+            str(pos["quantity"]),
+            _money(pos["avg_cost"]),
+            _money(pos["last_price"]),
+            _money(pos["market_value"]),
+            _money(pos["unrealized_pnl"]),
+            _money(pos["realized_pnl"]),
+            f"{float(pos['weight']):.1%}",
+        )
+    console.print(t)
+    return 0
+
+
+def _order_row(t: Table, o: dict[str, Any]) -> None:
+    fill = o["fills"][0] if o["fills"] else {}
+    colour = {"FILLED": "green", "REJECTED": "red"}.get(o["status"], "yellow")
+    t.add_row(
+        o["created_at"][:19],
+        o["symbol"],
+        o["side"],
+        str(o["quantity"]),
+        f"[{colour}]{o['status']}[/{colour}]",
+        _money(fill.get("price")),
+        _money(fill.get("commission")),
+        o.get("reason") or "",
+        o["client_order_id"],
+    )
+
+
+def show_orders(args: argparse.Namespace) -> int:
+    params = {k: v for k, v in {"symbol": args.symbol, "status": args.status, "limit": args.limit}.items() if v}
+    page = _call("GET", "/orders", params=params)
+    t = Table("created", "symbol", "side", "qty", "status", "price", "commission", "reason", "client id")
+    for o in page["orders"]:
+        _order_row(t, o)
+    console.print(t)
+    return 0
+
+
+def place(args: argparse.Namespace) -> int:
+    body = {
+        "client_order_id": args.key or f"cli-{uuid.uuid4().hex[:12]}",
+        "symbol": args.symbol.upper(),
+        "side": args.side.upper(),
+        "quantity": args.quantity,
+    }
+    o = _call("POST", "/orders", json=body)
+    t = Table("created", "symbol", "side", "qty", "status", "price", "commission", "reason", "client id")
+    _order_row(t, o)
+    console.print(t)
+    return 0 if o["status"] == "FILLED" else 3
+
+
+def controls(args: argparse.Namespace) -> int:
+    c = (
+        _call("PUT", "/controls", json={"trading_state": args.state, "reason": "cli"})
+        if args.state
+        else _call("GET", "/controls")
+    )
+    console.print_json(json.dumps(c))
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from tradeloop_local import stackctl
+
+    try:
+        found = stackctl.up(with_dashboard=not args.no_dashboard)
+    except stackctl.StackError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 1
+    for name, url in found.items():
+        console.print(f"{name:10s} {url}")
+    return 0
+
+
+def cmd_down(_: argparse.Namespace) -> int:
+    from tradeloop_local import stackctl
+
+    n = stackctl.down()
+    console.print(f"stopped {n} process group(s)" if n else "nothing was running")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Foreground: up, then wait; Ctrl-C (or SIGTERM) stops everything that was started."""
+    from tradeloop_local import stackctl
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        if cmd_up(args):
+            return 1
+        console.print("running; Ctrl-C stops everything")
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stackctl.down()
+    return 0
+
+
+def cmd_status(_: argparse.Namespace) -> int:
+    from tradeloop_local import stackctl
+
+    cfg = load_config()
+    for name, pid in stackctl.read_pids(cfg).items():
+        console.print(f"{name:10s} pid {pid} {'up' if stackctl._alive(pid) else 'DEAD'}")
+    return 0
+
+
+def cmd_demo_script(_: argparse.Namespace) -> int:
+    """The scripted part of `make demo`: one order through the API, then the portfolio."""
+    before = _call("GET", "/portfolio")
+    key = "demo-buy-aapl-10"
+    order = _call("POST", "/orders", json={"client_order_id": key, "symbol": "AAPL", "side": "BUY", "quantity": 10})
+    after = _call("GET", "/portfolio")
+    console.print(
+        f"demo order {order['order_id']} {order['status']}: cash {_money(before['cash'])} -> {_money(after['cash'])}"
+    )
+    show_portfolio(_)
+    return 0
+
+
+def cmd_env(_: argparse.Namespace) -> int:
+    """Shell exports that point boto3 (and `make train-and-publish`) at the running local stack."""
+    from tradeloop_local import stackctl
+    from tradeloop_local.config import dummy_aws_env
+
+    stack = stackctl.read_stack(load_config())
+    for key, value in {**dummy_aws_env(stack["endpoint_url"]), **stack["environment"]}.items():
+        print(f"export {key}={value}")
+    return 0
+
+
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    """Create the resources in an already running emulator (LocalStack in docker-compose) and seed."""
+    from tradeloop_local import stackctl
+
+    stack = stackctl.bootstrap(args.endpoint, load_config())
+    console.print(f"created and seeded {len(stack)} resources at {args.endpoint}")
+    return 0
+
+
+def cmd_urls(_: argparse.Namespace) -> int:
+    from tradeloop_local import stackctl
+
+    found = stackctl.urls(load_config())
+    for name, url in found.items():
+        if name != "dashboard":
+            print(f"{name:10s} {url}")
+    if "dashboard" in found:
+        print(f"dashboard  {found['dashboard']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tradeloop", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("up", help="start emulator, API and dashboard in the background")
+    p.add_argument("--no-dashboard", action="store_true")
+    p.set_defaults(fn=cmd_up)
+    sub.add_parser("down", help="stop what `up` started").set_defaults(fn=cmd_down)
+    p = sub.add_parser("run", help="like up, in the foreground; Ctrl-C stops everything")
+    p.add_argument("--no-dashboard", action="store_true")
+    p.set_defaults(fn=cmd_run)
+    sub.add_parser("status", help="which local processes are up").set_defaults(fn=cmd_status)
+    sub.add_parser("emulator", help="serve the AWS emulator (moto) in the foreground").set_defaults(fn=None)
+    sub.add_parser("serve", help="serve the runtime for the stack file in the foreground").set_defaults(fn=None)
+    sub.add_parser("openapi", help="write or --check the merged OpenAPI document").set_defaults(fn=None)
+    sub.add_parser("env", help="print exports pointing AWS clients at the local stack").set_defaults(fn=cmd_env)
+    p = sub.add_parser("bootstrap", help="create the stack in a running emulator and seed it")
+    p.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL", load_config().emulator_url))
+    p.set_defaults(fn=cmd_bootstrap)
+    sub.add_parser("urls", help="print the local URLs (dashboard last)").set_defaults(fn=cmd_urls)
+    sub.add_parser("demo-script", help="place the demo order and show the portfolio").set_defaults(fn=cmd_demo_script)
+    sub.add_parser("portfolio", help="cash, equity, positions").set_defaults(fn=show_portfolio)
+    p = sub.add_parser("orders", help="the order blotter, newest first")
+    p.add_argument("--symbol")
+    p.add_argument("--status", choices=["PENDING", "FILLED", "REJECTED"])
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(fn=show_orders)
+    p = sub.add_parser("order", help="place a market order, e.g. `tradeloop order buy AAPL 10`")
+    p.add_argument("side", choices=["buy", "sell", "BUY", "SELL"])
+    p.add_argument("symbol")
+    p.add_argument("quantity", type=int)
+    p.add_argument("--key", help="client_order_id (idempotency key); random if omitted")
+    p.set_defaults(fn=place)
+    p = sub.add_parser("controls", help="show, or --state to set, the kill switch")
+    p.add_argument("--state", choices=["ACTIVE", "REDUCE_ONLY", "HALTED"])
+    p.set_defaults(fn=controls)
+
+    raw = sys.argv[1:] if argv is None else argv
+    # Subcommands that own their own argument parsing.
+    if raw and raw[0] == "emulator":
+        from tradeloop_local.emulator import main as emulator_main
+
+        emulator_main(raw[1:])
+        return 0
+    if raw and raw[0] == "serve":
+        from tradeloop_local.stackctl import serve
+
+        serve()
+        return 0
+    if raw and raw[0] == "openapi":
+        from tradeloop_local.openapi import main as openapi_main
+
+        return openapi_main(raw[1:])
+    args = parser.parse_args(raw)
+    return int(args.fn(args))

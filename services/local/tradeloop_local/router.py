@@ -1,0 +1,150 @@
+"""The local stand-in for API Gateway: routes from services/routes.json, HTTP API v2.0 events."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+
+from tradeloop_common.api import MAX_BODY_BYTES, error_body
+from tradeloop_local.config import ROUTES_FILE
+from tradeloop_local.lambda_pool import FunctionError, LambdaPool
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    service: str
+    pattern: re.Pattern[str]
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def load_routes(path: Path = ROUTES_FILE) -> list[Route]:
+    spec = json.loads(path.read_text())
+    routes = []
+    for r in spec["routes"]:
+        regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(r["path"])) + "$"
+        routes.append(Route(r["method"], r["path"], r["service"], re.compile(regex)))
+    return routes
+
+
+def match(routes: list[Route], method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+    """(route, path parameters, path_known). path_known without a route means wrong method."""
+    path_known = False
+    for route in routes:
+        m = route.pattern.match(path)
+        if m:
+            path_known = True
+            if route.method == method:
+                return route, m.groupdict(), True
+    return None, {}, path_known
+
+
+def http_api_event(route: Route, params: dict[str, str], body: bytes) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    text_body: str | None
+    is_b64 = False
+    if not body:
+        text_body = None
+    else:
+        try:
+            text_body = body.decode()
+        except UnicodeDecodeError:
+            text_body, is_b64 = base64.b64encode(body).decode(), True
+    query = {k: ",".join(request.args.getlist(k)) for k in request.args}
+    return {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": request.path,
+        "rawQueryString": request.query_string.decode(),
+        "headers": {k.lower(): v for k, v in request.headers.items()},
+        "queryStringParameters": query or None,
+        "pathParameters": params or None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": request.host,
+            "http": {
+                "method": route.method,
+                "path": request.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": request.remote_addr or "127.0.0.1",
+                "userAgent": request.user_agent.string,
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "body": text_body,
+        "isBase64Encoded": is_b64,
+    }
+
+
+def _json_error(status: int, code: str, message: str, details: Any = None) -> Response:
+    return Response(json.dumps(error_body(code, message, details)), status=status, mimetype="application/json")
+
+
+def create_app(pools: dict[str, LambdaPool], routes: list[Route] | None = None) -> Flask:
+    app = Flask("tradeloop-router")
+    app.config["MAX_CONTENT_LENGTH"] = None  # we answer 413 ourselves, with the error body
+    table = routes or load_routes()
+
+    @app.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
+    @app.route("/<path:path>", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
+    def dispatch(path: str) -> Response:
+        started = time.perf_counter()
+        route, params, path_known = match(table, request.method, request.path)
+        if route is None:
+            if path_known:
+                return _json_error(
+                    405,
+                    "method_not_allowed",
+                    f"{request.method} is not allowed on {request.path}",
+                    [{"field": "method", "fix": "see GET /openapi.json for this path's methods"}],
+                )
+            return _json_error(
+                404,
+                "not_found",
+                f"no route for {request.method} {request.path}",
+                [{"field": "path", "fix": "see GET /openapi.json for the routes"}],
+            )
+        body = request.get_data(cache=False)
+        if len(body) > MAX_BODY_BYTES:
+            return _json_error(
+                413,
+                "payload_too_large",
+                f"request body is {len(body)} bytes; limit {MAX_BODY_BYTES}",
+                [{"field": "body", "fix": f"send at most {MAX_BODY_BYTES} bytes"}],
+            )
+        pool = pools.get(route.service)
+        if pool is None:
+            return _json_error(503, "service_unavailable", f"the {route.service} service is not running here")
+        try:
+            result = pool.invoke(http_api_event(route, params, body))
+        except FunctionError as exc:
+            app.logger.error("function error in %s: %s", route.service, exc.payload.get("trace"))
+            return _json_error(500, "internal_error", f"{route.service} function error: {exc}")
+        resp_body = result.get("body") or ""
+        data = base64.b64decode(resp_body) if result.get("isBase64Encoded") else resp_body.encode()
+        response = Response(data, status=int(result.get("statusCode", 200)))
+        for k, v in (result.get("headers") or {}).items():
+            response.headers[k] = v
+        response.headers["X-Tradeloop-Service"] = route.service
+        response.headers["X-Tradeloop-Duration-Ms"] = f"{(time.perf_counter() - started) * 1000:.1f}"
+        return response
+
+    return app

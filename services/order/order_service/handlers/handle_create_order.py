@@ -1,0 +1,37 @@
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.metrics import MetricUnit
+
+from order_service.logic.create_order import create_order
+from order_service.models.input import CreateOrderRequest
+from tradeloop_common.models import Order
+from tradeloop_common.observability import logger, metrics, tracer
+
+router = APIGatewayHttpRouter()
+
+
+@router.post(
+    "/orders",
+    summary="Place a market order",
+    description="Idempotent on client_order_id: a retry returns the first order; the same key with a "
+    "different body answers 409. Risk rejections are stored and returned with status REJECTED.",
+    response_description="The order, FILLED or REJECTED with its reason",
+    tags=["orders"],
+    responses={
+        201: {"description": "Order accepted for processing"},
+        409: {"description": "Key reused"},
+        422: {"description": "Invalid order"},
+    },
+)
+@tracer.capture_method
+def handle_create_order(request: Annotated[CreateOrderRequest, Body(embed=False)]) -> Response[Order]:
+    logger.append_keys(client_order_id=request.client_order_id)
+    metrics.add_metric(name="OrderRequests", unit=MetricUnit.Count, value=1)
+    order = create_order(request=request)
+    return Response(
+        status_code=HTTPStatus.CREATED, content_type=content_types.APPLICATION_JSON, body=order.model_dump(mode="json")
+    )

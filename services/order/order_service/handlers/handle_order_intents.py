@@ -1,0 +1,57 @@
+"""SQS FIFO consumer: each record is an OrderIntent. Partial batch failures go back to the queue
+(and to the DLQ after maxReceiveCount); successes are deleted by the event source mapping."""
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    SqsFifoPartialProcessor,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.parser.types import Json
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from order_service.logic.dependencies import get_dependencies
+from order_service.logic.intents import process_intent
+from order_service.logic.snapshots import snapshot_after_fills
+from tradeloop_common.models import Order, OrderIntent, OrderStatus
+from tradeloop_common.observability import logger, metrics, tracer
+
+
+class OrderIntentRecord(SqsRecordModel):
+    body: Json[OrderIntent]  # type: ignore[assignment]
+
+
+# FIFO: stop at the first failure so later intents of the same group are not applied out of order.
+processor = SqsFifoPartialProcessor(model=OrderIntentRecord)
+# Orders filled during the current invocation (a Lambda instance runs one invocation at a time).
+_filled: list[Order] = []
+
+
+@tracer.capture_method
+def record_handler(record: OrderIntentRecord) -> str | None:
+    intent = record.body
+    order = process_intent(intent, get_dependencies())
+    metrics.add_metric(name="IntentsProcessed", unit=MetricUnit.Count, value=1)
+    if order is not None and order.status is OrderStatus.FILLED:
+        _filled.append(order)
+    if order is not None:
+        logger.info(
+            "intent processed",
+            extra={"intent_id": intent.intent_id, "order_id": order.order_id, "status": order.status.value},
+        )
+    return order.order_id if order else None
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _filled.clear()
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    if _filled:
+        snapshot_after_fills(_filled, get_dependencies())
+    return response

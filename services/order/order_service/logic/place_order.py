@@ -1,0 +1,157 @@
+"""The order pipeline: dedupe -> price -> risk -> one transaction. Manual orders and signal intents
+both end here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from order_service.logic.broker import reference_price
+from order_service.logic.risk import check_order
+from tradeloop_common.accounting import apply_fill, commission_for, fill_price, value_portfolio
+from tradeloop_common.clock import Clock, SystemClock
+from tradeloop_common.dal.bars import BarsRepository
+from tradeloop_common.dal.controls import ControlsStore
+from tradeloop_common.dal.trading import CommitOutcome, TradingStore
+from tradeloop_common.errors import ConflictError, StoreError
+from tradeloop_common.models import Fill, Order, OrderStatus, Position, Side
+from tradeloop_common.money import cents
+from tradeloop_common.observability import logger
+from tradeloop_common.valuation import last_prices
+
+ORDER_NAMESPACE = uuid.UUID("7b4f2d1c-3e0a-4d59-9b8e-1f6a2c9d0e11")
+MAX_ATTEMPTS = 25
+
+
+@dataclass(frozen=True)
+class OrderTicket:
+    """What to trade, whoever asked for it (a person through the API, or a signal intent)."""
+
+    client_order_id: str
+    symbol: str
+    side: Side
+    quantity: int
+    reference_price: Decimal | None = None
+    source: str = "api"
+
+    def request_hash(self) -> str:
+        body = {
+            "client_order_id": self.client_order_id,
+            "symbol": self.symbol,
+            "side": self.side.value,
+            "quantity": self.quantity,
+            "type": "market",
+            "reference_price": str(self.reference_price) if self.reference_price is not None else None,
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    store: TradingStore
+    bars: BarsRepository
+    controls: ControlsStore
+    account_id: str
+    commission_bps: Decimal
+    slippage_bps: Decimal
+    clock: Clock = SystemClock()
+
+
+def order_id_for(account_id: str, client_order_id: str) -> str:
+    """Deterministic, so the database itself refuses a second order for the same key."""
+    return str(uuid.uuid5(ORDER_NAMESPACE, f"{account_id}:{client_order_id}"))
+
+
+def _same_or_conflict(existing: Order | None, ticket: OrderTicket) -> Order:
+    if existing is None:  # pragma: no cover - the condition that failed said it exists
+        raise StoreError("order vanished after a duplicate check; retry")
+    if existing.request_hash != ticket.request_hash():
+        raise ConflictError(
+            f"client_order_id {ticket.client_order_id!r} was already used for a different order",
+            [
+                {
+                    "field": "client_order_id",
+                    "fix": "use a new client_order_id for a new order",
+                    "existing_order_id": existing.order_id,
+                }
+            ],
+        )
+    return existing
+
+
+def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Order:
+    order_id = order_id_for(deps.account_id, ticket.client_order_id)
+    existing = deps.store.get_order(order_id)
+    if existing is not None:
+        return _same_or_conflict(existing, ticket)
+    bars = deps.bars.get(ticket.symbol)  # unknown symbol -> 422 before anything is written
+    for attempt in range(MAX_ATTEMPTS):
+        now = deps.clock.now()
+        ref, filled_at = reference_price(bars, as_of, ticket.reference_price, now)
+        px = fill_price(ref, ticket.side, deps.slippage_bps)
+        controls = deps.controls.get(deps.account_id)
+        cash = deps.store.get_cash(deps.account_id) or Decimal(0)
+        positions = deps.store.get_positions(deps.account_id)
+        position = next((p for p in positions if p.symbol == ticket.symbol), None)
+        if position is None:
+            position = Position(symbol=ticket.symbol)
+        marks = last_prices(deps.bars, positions, as_of)
+        portfolio = value_portfolio(deps.account_id, as_of, cash, positions, marks)
+        commission = commission_for(cents(px * ticket.quantity), deps.commission_bps)
+        base = {
+            "order_id": order_id,
+            "client_order_id": ticket.client_order_id,
+            "account_id": deps.account_id,
+            "symbol": ticket.symbol,
+            "side": ticket.side,
+            "quantity": ticket.quantity,
+            "source": ticket.source,
+            "as_of": as_of,
+            "created_at": now,
+            "request_hash": ticket.request_hash(),
+        }
+        reason = check_order(
+            controls=controls,
+            side=ticket.side,
+            quantity=ticket.quantity,
+            fill_px=px,
+            commission=commission,
+            position=position,
+            portfolio=portfolio,
+        )
+        if reason is None:
+            effect = apply_fill(position, ticket.side, ticket.quantity, px, deps.commission_bps)
+            fill = Fill(price=px, quantity=ticket.quantity, commission=effect.commission, filled_at=filled_at)
+            order = Order(**base, status=OrderStatus.FILLED, fills=[fill])
+            outcome = deps.store.commit_fill(order, effect, position)
+            if outcome is CommitOutcome.COMMITTED:
+                logger.info(
+                    "order filled",
+                    extra={
+                        "order_id": order_id,
+                        "symbol": ticket.symbol,
+                        "side": ticket.side.value,
+                        "quantity": ticket.quantity,
+                        "price": str(px),
+                    },
+                )
+                return order
+            if outcome is CommitOutcome.DUPLICATE:
+                return _same_or_conflict(deps.store.get_order(order_id), ticket)
+            if outcome is CommitOutcome.CONFLICT:
+                # Someone else changed this position between our read and our write: re-read.
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
+                continue
+            reason = f"insufficient cash: need {-effect.cash_delta}, have less when the fill was booked"
+        rejected = Order(**base, status=OrderStatus.REJECTED, reason=reason)
+        if deps.store.put_new_order(rejected):
+            logger.info("order rejected", extra={"order_id": order_id, "reason": reason})
+            return rejected
+        return _same_or_conflict(deps.store.get_order(order_id), ticket)
+    raise StoreError(f"order {order_id} kept conflicting with concurrent fills; retry")

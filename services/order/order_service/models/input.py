@@ -1,0 +1,63 @@
+"""Request models of the order service (the edge: strict, with a fix in every constraint)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradeloop_common.models import OrderStatus, RiskLimits, Side, TradingState
+from tradeloop_common.models.types import Symbol
+
+ClientOrderId = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_\-:.]{1,64}$",
+        description="Your idempotency key: a retry with the same key returns the first order",
+        examples=["ticket-2024-0001"],
+    ),
+]
+
+
+class CreateOrderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_order_id: ClientOrderId
+    symbol: Symbol
+    side: Side
+    quantity: Annotated[int, Field(strict=True, gt=0, le=10_000_000, description="Whole shares, > 0")]
+    type: Literal["market"] = "market"
+    reference_price: Annotated[
+        Decimal | None,
+        Field(
+            default=None,
+            gt=0,
+            allow_inf_nan=False,
+            max_digits=16,
+            decimal_places=4,
+            description="Optional price to fill against instead of the market data",
+        ),
+    ] = None
+
+
+class LimitsPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_order_notional: Annotated[Decimal | None, Field(gt=0, allow_inf_nan=False)] = None
+    max_position_weight: Annotated[Decimal | None, Field(gt=0, le=1, allow_inf_nan=False)] = None
+    max_gross_exposure: Annotated[Decimal | None, Field(gt=0, le=4, allow_inf_nan=False)] = None
+
+    def apply(self, limits: RiskLimits) -> RiskLimits:
+        return limits.model_copy(update=self.model_dump(exclude_none=True))
+
+
+class UpdateControlsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trading_state: TradingState | None = None
+    limits: LimitsPatch | None = None
+    reason: Annotated[str | None, Field(max_length=200)] = None
+
+
+StatusFilter = OrderStatus | None

@@ -1,0 +1,15 @@
+"""Response models of the order service."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from tradeloop_common.models import Controls, Order
+
+
+class OrderList(BaseModel):
+    orders: list[Order]
+    next_token: str | None = None
+
+
+ControlsOut = Controls

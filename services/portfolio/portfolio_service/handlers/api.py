@@ -1,0 +1,22 @@
+"""The portfolio service's HTTP API and its scheduled snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from portfolio_service.handlers import handle_openapi, handle_portfolio
+from tradeloop_common.api import build_resolver, resolve_http
+from tradeloop_common.observability import logger, metrics, tracer
+
+app = build_resolver()
+app.include_router(handle_portfolio.router)
+app.include_router(handle_openapi.router)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return resolve_http(app, event, context)

@@ -1,0 +1,88 @@
+"""Bad input: 4xx with the error body naming the field and the fix, and nothing written."""
+
+import json
+from decimal import Decimal as D
+
+import pytest
+import requests
+
+from tests.conftest import table_count
+from tests.utils import money, order_body
+
+GOOD = {"client_order_id": "bad-input-1", "symbol": "AAPL", "side": "BUY", "quantity": 1}
+
+
+def _without(key: str) -> dict:
+    return {k: v for k, v in GOOD.items() if k != key}
+
+
+CASES = [
+    # (id, method, path, raw body, expected status, field named in details)
+    ("malformed-json", "POST", "/orders", '{"symbol": "AAPL", ', 400, "body"),
+    ("not-an-object", "POST", "/orders", json.dumps([GOOD, GOOD]), 422, "body"),
+    ("empty-body", "POST", "/orders", "", 422, None),
+    ("missing-field", "POST", "/orders", json.dumps(_without("quantity")), 422, "quantity"),
+    ("missing-key", "POST", "/orders", json.dumps(_without("client_order_id")), 422, "client_order_id"),
+    ("negative-quantity", "POST", "/orders", json.dumps({**GOOD, "quantity": -5}), 422, "quantity"),
+    ("zero-quantity", "POST", "/orders", json.dumps({**GOOD, "quantity": 0}), 422, "quantity"),
+    (
+        "nan-quantity",
+        "POST",
+        "/orders",
+        '{"client_order_id": "k", "symbol": "AAPL", "side": "BUY", "quantity": NaN}',
+        422,
+        "quantity",
+    ),
+    ("fractional-quantity", "POST", "/orders", json.dumps({**GOOD, "quantity": 1.5}), 422, "quantity"),
+    ("string-quantity", "POST", "/orders", json.dumps({**GOOD, "quantity": "10"}), 422, "quantity"),
+    ("nan-price", "POST", "/orders", json.dumps({**GOOD, "reference_price": "NaN"}), 422, "reference_price"),
+    ("bad-side", "POST", "/orders", json.dumps({**GOOD, "side": "HOLD"}), 422, "side"),
+    ("lowercase-symbol", "POST", "/orders", json.dumps({**GOOD, "symbol": "aapl"}), 422, "symbol"),
+    ("limit-type", "POST", "/orders", json.dumps({**GOOD, "type": "limit"}), 422, "type"),
+    ("unknown-field", "POST", "/orders", json.dumps({**GOOD, "leverage": 10}), 422, "leverage"),
+    ("unknown-symbol", "POST", "/orders", json.dumps({**GOOD, "symbol": "ZZZZ"}), 422, "symbol"),
+    ("oversized-body", "POST", "/orders", json.dumps({**GOOD, "pad": "x" * 70_000}), 413, "body"),
+    ("unknown-route", "POST", "/order", json.dumps(GOOD), 404, "path"),
+    ("wrong-method", "DELETE", "/orders", "", 405, "method"),
+    ("bad-limit", "GET", "/orders?limit=0", "", 422, "limit"),
+    ("bad-status", "GET", "/orders?status=DONE", "", 422, "status"),
+    ("bad-token", "GET", "/orders?next_token=%21%21", "", 400, "next_token"),
+    (
+        "bad-controls",
+        "PUT",
+        "/controls",
+        json.dumps({"limits": {"max_position_weight": 3}}),
+        422,
+        "limits.max_position_weight",
+    ),
+    ("bad-history-range", "GET", "/portfolio/history?from=2013-02-01&to=2013-01-01", "", 422, "from"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "field"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_4xx_with_error_body_and_nothing_written(
+    local_api, fresh_account, aws_env, method, path, body, status, field
+) -> None:
+    # Given a fresh account
+    before = requests.get(f"{local_api}/controls", timeout=30).json()
+    # When the bad request is sent
+    r = requests.request(
+        method, f"{local_api}{path}", data=body.encode(), headers={"Content-Type": "application/json"}, timeout=60
+    )
+    # Then it is refused with the documented error body naming the field and a fix
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["code"] and error["message"]
+    if field is not None:
+        assert any(d.get("field") == field and d.get("fix") for d in error["details"]), error
+    # And nothing was written: no order, the same cash, the same controls
+    assert table_count(aws_env, "TRADELOOP_ORDERS_TABLE") == 0
+    assert money(requests.get(f"{local_api}/portfolio", timeout=30).json()["cash"]) == D("100000")
+    assert requests.get(f"{local_api}/controls", timeout=30).json() == before
+
+
+def test_valid_order_passes_the_same_checks(local_api, fresh_account) -> None:
+    # The table above is only meaningful if its base request is itself accepted.
+    assert requests.post(f"{local_api}/orders", json={**GOOD, **order_body()}, timeout=60).status_code == 201

@@ -1,0 +1,128 @@
+"""The order service through the local router, against moto server over HTTP."""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal as D
+
+import requests
+
+from tests.conftest import table_count
+from tests.utils import fill_cost, money, new_key, notional, order_body, post_order, set_controls
+
+
+def test_post_order_201_fills_and_moves_cash(local_api, fresh_account) -> None:
+    # Given a fresh account with 100,000
+    # When buying 10 AAPL
+    r = post_order(local_api, order_body("AAPL", "BUY", 10))
+    # Then it fills at the latest close plus 5 bps slippage, with a 1 bp commission
+    assert r.status_code == 201, r.text
+    order = r.json()
+    assert order["status"] == "FILLED" and order["quantity"] == 10
+    fill = order["fills"][0]
+    assert money(fill["price"]) == D("430.6852")  # 430.47 * 1.0005, the sample's last AAPL close
+    assert money(fill["commission"]) == D("0.43")
+    portfolio = requests.get(f"{local_api}/portfolio", timeout=30).json()
+    assert money(portfolio["cash"]) == D("100000") - D("4306.85") - D("0.43")
+    pos = requests.get(f"{local_api}/positions/AAPL", timeout=30).json()
+    assert pos["quantity"] == 10 and money(pos["avg_cost"]) == D("430.7280")
+    assert requests.get(f"{local_api}/orders/{order['order_id']}", timeout=30).json() == order
+
+
+def test_same_client_order_id_twice_gives_one_order_and_the_same_response(local_api, fresh_account, aws_env) -> None:
+    body = order_body("MSFT", "BUY", 5)
+    first = post_order(local_api, body)
+    second = post_order(local_api, body)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert table_count(aws_env, "TRADELOOP_ORDERS_TABLE") == 1
+    cash = money(requests.get(f"{local_api}/portfolio", timeout=30).json()["cash"])
+    assert cash == D("100000") - fill_cost(first.json())
+
+
+def test_same_key_different_body_409_and_nothing_written(local_api, fresh_account, aws_env) -> None:
+    body = order_body("MSFT", "BUY", 5)
+    assert post_order(local_api, body).status_code == 201
+    r = post_order(local_api, {**body, "quantity": 6})
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["details"][0]["field"] == "client_order_id"
+    assert table_count(aws_env, "TRADELOOP_ORDERS_TABLE") == 1
+
+
+def test_20_racing_orders_never_overspend_and_sum_exactly(local_api, fresh_account, aws_env) -> None:
+    # Given 40,000 cash, limits loose enough that only cash binds, and 20 orders of ~4,307 each
+    fresh_account(D("40000"))
+    set_controls(local_api, limits={"max_order_notional": 1e6, "max_position_weight": 1, "max_gross_exposure": 4})
+    bodies = [order_body("AAPL", "BUY", 10) for _ in range(20)]
+
+    # When all 20 are sent at once
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(lambda b: post_order(local_api, b), bodies))
+
+    # Then every one got an answer, cash never went negative and the books balance to the cent
+    assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
+    orders = [r.json() for r in responses]
+    filled = [o for o in orders if o["status"] == "FILLED"]
+    rejected = [o for o in orders if o["status"] == "REJECTED"]
+    costs = [fill_cost(o) for o in filled]
+    cash = money(requests.get(f"{local_api}/portfolio", timeout=30).json()["cash"])
+    assert cash >= 0
+    assert cash == D("40000") - sum(costs)
+    unit_cost = costs[0]
+    assert len(filled) == int(D("40000") // unit_cost) == 9  # exactly as many as the cash affords
+    assert len(rejected) == 11 and all(o["reason"] for o in rejected)
+    position = requests.get(f"{local_api}/positions/AAPL", timeout=30).json()
+    assert position["quantity"] == 10 * len(filled)
+    assert table_count(aws_env, "TRADELOOP_ORDERS_TABLE") == 20
+
+
+def test_kill_switch_halted_rejects_and_stores_the_reason(local_api, fresh_account) -> None:
+    set_controls(local_api, trading_state="HALTED", reason="test")
+    r = post_order(local_api, order_body("IBM", "BUY", 1))
+    assert r.status_code == 201 and r.json()["status"] == "REJECTED"
+    assert "HALTED" in r.json()["reason"]
+    listed = requests.get(f"{local_api}/orders", params={"status": "REJECTED"}, timeout=30).json()["orders"]
+    assert [o["order_id"] for o in listed] == [r.json()["order_id"]]
+    assert money(requests.get(f"{local_api}/portfolio", timeout=30).json()["cash"]) == D("100000")
+    set_controls(local_api, trading_state="REDUCE_ONLY")
+    assert post_order(local_api, order_body("IBM", "BUY", 1)).json()["status"] == "REJECTED"
+    set_controls(local_api, trading_state="ACTIVE")
+    assert post_order(local_api, order_body("IBM", "BUY", 1)).json()["status"] == "FILLED"
+
+
+def test_sell_realizes_pnl_and_cannot_oversell(local_api, fresh_account) -> None:
+    buy = post_order(local_api, order_body("GOOG", "BUY", 4)).json()
+    sell = post_order(local_api, order_body("GOOG", "SELL", 3)).json()
+    assert sell["status"] == "FILLED"
+    over = post_order(local_api, order_body("GOOG", "SELL", 2)).json()
+    assert over["status"] == "REJECTED" and "insufficient position" in over["reason"]
+    pos = requests.get(f"{local_api}/positions/GOOG", timeout=30).json()
+    b, s = buy["fills"][0], sell["fills"][0]
+    basis = notional(b) + money(b["commission"])
+    removed = (basis * 3 / 4).quantize(D("0.01"))
+    expected_realized = notional(s) - money(s["commission"]) - removed
+    assert pos["quantity"] == 1 and money(pos["realized_pnl"]) == expected_realized
+
+
+def test_list_orders_newest_first_paginates_without_gaps(local_api, fresh_account) -> None:
+    ids = [post_order(local_api, order_body("AAPL", "BUY", 1)).json()["order_id"] for _ in range(5)]
+    seen, token = [], None
+    while True:
+        params = {"limit": 2, **({"next_token": token} if token else {})}
+        page = requests.get(f"{local_api}/orders", params=params, timeout=30).json()
+        seen += [o["order_id"] for o in page["orders"]]
+        token = page["next_token"]
+        if not token:
+            break
+    assert seen == list(reversed(ids))
+    by_symbol = requests.get(f"{local_api}/orders", params={"symbol": "MSFT"}, timeout=30).json()
+    assert by_symbol["orders"] == []
+
+
+def test_controls_roundtrip_and_validation(local_api, fresh_account) -> None:
+    got = set_controls(local_api, limits={"max_order_notional": 1234.5})
+    assert money(got["limits"]["max_order_notional"]) == D("1234.5") and got["trading_state"] == "ACTIVE"
+    assert requests.get(f"{local_api}/controls", timeout=30).json()["limits"] == got["limits"]
+    bad = requests.put(f"{local_api}/controls", data=json.dumps({"trading_state": "PANIC"}), timeout=30)
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "trading_state"
+    assert requests.get(f"{local_api}/orders/{new_key()}", timeout=30).status_code == 422
+    assert requests.get(f"{local_api}/orders/00000000-0000-0000-0000-000000000000", timeout=30).status_code == 404

@@ -1,0 +1,43 @@
+"""The portfolio service: health, marked portfolio, history, positions, the OpenAPI document."""
+
+import json
+from datetime import datetime
+
+import requests
+
+from tests.utils import order_body, post_order
+
+
+def test_health_reports_versions_and_checks(local_api) -> None:
+    body = requests.get(f"{local_api}/health", timeout=30).json()
+    assert body["status"] == "ok" and body["checks"]["accounts_table"] == "ok"
+    assert "code_version" in body and "model_version" in body
+
+
+def test_unknown_position_404(local_api, fresh_account) -> None:
+    r = requests.get(f"{local_api}/positions/MSFT", timeout=30)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_scheduled_snapshot_then_history_filters_by_range(local_runtime, fresh_account) -> None:
+    api = local_runtime.api_url
+    post_order(api, order_body("IBM", "BUY", 3))
+    for day in ("2013-01-02", "2013-01-03", "2013-01-04"):
+        local_runtime.pools["portfolio"].invoke(
+            {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {"as_of": f"{day}T21:00:00+00:00"}}
+        )
+    all_points = requests.get(f"{api}/portfolio/history", timeout=30).json()["snapshots"]
+    assert [p["as_of"][:10] for p in all_points] == ["2013-01-02", "2013-01-03", "2013-01-04"]
+    some = requests.get(
+        f"{api}/portfolio/history", params={"from": "2013-01-03", "to": "2013-01-03T23:59:59"}, timeout=30
+    ).json()["snapshots"]
+    assert [p["as_of"][:10] for p in some] == ["2013-01-03"]
+    # equity moves with IBM's close between the days, cash does not
+    assert len({p["cash"] for p in all_points}) == 1 and len({p["equity"] for p in all_points}) == 3
+    assert datetime.fromisoformat(all_points[0]["as_of"].replace("Z", "+00:00")).hour == 21
+
+
+def test_openapi_document_is_served(local_api) -> None:
+    spec = requests.get(f"{local_api}/openapi.json", timeout=30).json()
+    assert spec["openapi"].startswith("3.") and "/orders" in spec["paths"]
+    assert json.dumps(spec)  # serialisable, no Decimal leaks

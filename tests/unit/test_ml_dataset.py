@@ -1,0 +1,104 @@
+"""CSV ingest: bad inputs fail with file, row and column; good exports are normalised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.config import SAMPLE_SYMBOLS
+from ml.dataset import IngestError, parse_bars_csv, sample_bars
+
+GOOD = """Date,Open,High,Low,Close,Volume
+2024-01-02,10,11,9,10.5,1000
+2024-01-03,10.5,11.5,10,11,1200
+2024-01-04,11,12,10.5,11.5,900
+"""
+
+BAD_CASES = [
+    # (id, csv text, row, column, message fragment)
+    ("missing-column", "Date,Open,High,Low,Close\n2024-01-02,10,11,9,10.5\n", 1, "volume", "missing column"),
+    ("bad-date", GOOD.replace("2024-01-03", "03/01/2024"), 3, "date", "not an ISO date"),
+    ("nan", GOOD.replace("10.5,11.5,10,11,1200", "10.5,11.5,10,nan,1200"), 3, "close", "non-finite"),
+    (
+        "yahoo-null",
+        GOOD.replace("11,12,10.5,11.5,900", "null,null,null,null,null"),
+        4,
+        "open",
+        "not a number",
+    ),
+    ("empty-cell", GOOD.replace("10,11,9,10.5,1000", "10,,9,10.5,1000"), 2, "high", "not a number"),
+    ("text", GOOD.replace("1200", "lots"), 3, "volume", "not a number"),
+    ("negative-price", GOOD.replace("10,11,9,10.5,1000", "10,11,-9,10.5,1000"), 2, "low", "> 0"),
+    ("negative-volume", GOOD.replace("1200", "-5"), 3, "volume", ">= 0"),
+    ("high-below-low", GOOD.replace("10.5,11.5,10,11,1200", "10.5,9,10,11,1200"), 3, "high", "below"),
+    ("conflicting-duplicate", GOOD + "2024-01-03,99,100,98,99,5\n", 5, "date", "duplicate date"),
+    ("short-row", GOOD + "2024-01-05,1,2\n", 5, None, "expected 6 fields"),
+    ("inf", GOOD.replace("1000", "inf"), 2, "volume", "non-finite"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "column", "fragment"), [c[1:] for c in BAD_CASES], ids=[c[0] for c in BAD_CASES]
+)
+def test_bad_csv_raises_naming_file_row_and_column(text: str, row: int, column: str | None, fragment: str) -> None:
+    # Given a broken export; When it is parsed; Then the error names the file, row and column
+    with pytest.raises(IngestError) as info:
+        parse_bars_csv(text, "data/XYZ.csv", "XYZ")
+    err = info.value
+    assert (err.file, err.row, err.column) == ("data/XYZ.csv", row, column)
+    assert fragment in str(err) and "data/XYZ.csv" in str(err)
+    if row is not None:
+        assert f"row {row}" in str(err)
+    if column is not None:
+        assert f"column '{column}'" in str(err)
+
+
+def test_empty_file_and_header_only_are_errors() -> None:
+    for text in ("", "date,open,high,low,close,volume\n"):
+        with pytest.raises(IngestError, match="XYZ.csv"):
+            parse_bars_csv(text, "XYZ.csv", "XYZ")
+
+
+def test_unsorted_rows_are_sorted_and_exact_duplicates_dropped() -> None:
+    lines = GOOD.strip().split("\n")
+    text = "\n".join([lines[0], lines[3], lines[1], lines[2], lines[1]]) + "\n"
+    bars = parse_bars_csv(text, "x.csv", "X")
+    assert [str(d) for d in bars.dates] == ["2024-01-02", "2024-01-03", "2024-01-04"]
+    np.testing.assert_array_equal(bars.close, [10.5, 11, 11.5])
+
+
+def test_yahoo_export_with_adj_close_is_adjusted() -> None:
+    # Yahoo: Date,Open,High,Low,Close,Adj Close,Volume; a 2:1 split shows up in Close only.
+    text = (
+        "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,100,102,99,100,50,1000\n2024-01-03,51,52,50,51,51,2000\n"
+    )
+    bars = parse_bars_csv(text, "AAPL.csv", "AAPL")
+    np.testing.assert_allclose(bars.close, [50, 51])
+    np.testing.assert_allclose(bars.open, [50, 51])
+    np.testing.assert_allclose(bars.volume, [2000, 2000])
+
+
+def test_stooq_and_tradeloop_headers_parse_identically() -> None:
+    stooq = parse_bars_csv(GOOD, "s.csv", "S")
+    ours = parse_bars_csv(
+        GOOD.replace("Date,Open,High,Low,Close,Volume", "date,open,high,low,close,volume"), "o.csv", "S"
+    )
+    assert stooq.to_csv() == ours.to_csv()
+    assert parse_bars_csv(ours.to_csv(), "round.csv", "S").to_csv() == ours.to_csv()
+
+
+@pytest.mark.parametrize("symbol", SAMPLE_SYMBOLS)
+def test_sample_bars_are_clean_and_split_adjusted(symbol: str) -> None:
+    bars = sample_bars(symbol)
+    assert len(bars) > 2000 and bars.first_date >= "2000-03-01" and bars.last_date == "2013-03-01"
+    assert np.all(np.diff(bars.dates.astype(int)) > 0)
+    # Raw sample prices halve on split days (AAPL 2005, MSFT 2003); adjusted ones never do.
+    ret = bars.open[1:] / bars.open[:-1]
+    assert ret.min() > 0.45
+    split_like = np.abs(ret - 0.5) < 0.03
+    assert split_like.sum() <= 1  # AAPL's real -52% crash (2000-09-29) is the one allowed
+
+
+def test_unknown_sample_symbol_is_an_error() -> None:
+    with pytest.raises(IngestError, match="not in the sample"):
+        sample_bars("TSLA")
