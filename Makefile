@@ -73,6 +73,8 @@ clean: down ## remove build output and local state (keeps .venv)
 .PHONY: demo-model
 demo-model: ## train and publish a model into the running local stack (skipped until ml/ exists)
 	@if [ -f ml/__main__.py ]; then \
-	  eval "$$($(PY) -m tradeloop_local env)" && $(MAKE) --no-print-directory train-and-publish \
+	  echo "demo: FORCE=1 - the model goes live even if the promotion gate refuses it, so the loop can be"; \
+	  echo "demo: watched end to end; LATEST then records action=force-promote and the gate verdict is printed"; \
+	  eval "$$($(PY) -m tradeloop_local env)" && $(MAKE) --no-print-directory train-and-publish FORCE=1 \
 	  || echo "NOTE: no model went live (see above); signals will HOLD until one does"; \
 	else echo "NOTE: ml/ not present yet: no model trained"; fi

@@ -9,11 +9,23 @@ whole position; equity is marked at each close. This is what vectorbt's
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
 from ml.config import Costs, Policy
+from order_service.logic.risk import check_order
+from tradeloop_common.accounting import apply_fill, commission_for, fill_price, shares_for_weight, value_portfolio
+from tradeloop_common.dal.bars import Bars
+from tradeloop_common.models import Controls, Portfolio, Position, Side
+from tradeloop_common.money import cents
+from tradeloop_common.policy import intent_order, target_weights
+from tradeloop_common.predictor import OnnxPredictor
+from tradeloop_common.valuation import close_of
 
 TRADING_DAYS = 252
 
@@ -21,14 +33,9 @@ TRADING_DAYS = 252
 def positions_from_probability(prob: np.ndarray, policy: Policy) -> np.ndarray:
     """Long (1) above ``enter``, flat (0) below ``exit``, else keep the last state; starts flat.
 
-    Vectorised hysteresis: mark decisive bars, forward-fill the last decision.
+    The serving policy (``tradeloop_common.policy``) applied to the whole series at once.
     """
-    p = np.asarray(prob, dtype=np.float64)
-    decision = np.where(p > policy.enter, 1.0, np.where(p < policy.exit, 0.0, np.nan))
-    idx = np.where(np.isnan(decision), 0, np.arange(len(p)))
-    np.maximum.accumulate(idx, out=idx)
-    state = decision[idx]
-    return np.where(np.isnan(state), 0.0, state)
+    return target_weights(prob, policy.enter, policy.exit)
 
 
 @dataclass(frozen=True)
@@ -122,3 +129,126 @@ def performance(equity: np.ndarray, held: np.ndarray | None = None, init_cash: f
 def drawdown(equity: np.ndarray) -> np.ndarray:
     eq = np.asarray(equity, dtype=np.float64)
     return eq / np.maximum.accumulate(eq) - 1.0
+
+
+# ------------------------------------------------------------------- live-execution mode
+# The fractional backtest above is what model selection compares. The paper account trades
+# differently: whole shares sized from equity at the decision close, one order per change of
+# target, fills at the next open with slippage, commission rounded half-up to cents, risk checks
+# and cash in Decimal. ``backtest_live`` reproduces exactly that, with the order service's own
+# functions, so a replay of the live loop can be checked against it fill by fill.
+
+
+@dataclass(frozen=True)
+class LiveFill:
+    filled_on: date
+    symbol: str
+    side: str
+    quantity: int
+    price: Decimal
+    commission: Decimal
+
+
+@dataclass(frozen=True)
+class LiveBacktestResult:
+    days: list[date]
+    fills: list[LiveFill]
+    rejected: list[tuple[date, str, str]]  # (decision day, symbol, reason)
+    equity: list[Decimal]  # at each day's close, after that day's opening fills
+    cash: Decimal
+    positions: dict[str, Position]
+
+    @property
+    def final_equity(self) -> Decimal:
+        return self.equity[-1]
+
+
+def live_targets(
+    predictor: OnnxPredictor, bars: Mapping[str, Bars], days: Sequence[date], policy: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
+    """Target weight decided at the close of each of ``days`` (vectorised over time): the model
+    scores every bar of each symbol's history in one pass, the policy runs over the decision days
+    starting flat, as the live service does with an empty signals table."""
+    out: dict[str, np.ndarray] = {}
+    for symbol, b in bars.items():
+        cols = [np.array([float(v) for v in col]) for col in (b.open, b.high, b.low, b.close, b.volume)]
+        prob = predictor.predict_series(*cols)
+        index = {d: i for i, d in enumerate(b.dates)}
+        p = np.array([prob[index[d]] if d in index else np.nan for d in days])
+        out[symbol] = target_weights(
+            p, float(policy["enter"]), float(policy["exit"]), float(policy["weight_when_long"])
+        )
+    return out
+
+
+def backtest_live(
+    bars: Mapping[str, Bars],
+    targets: Mapping[str, np.ndarray],
+    days: Sequence[date],
+    init_cash: Decimal,
+    commission_bps: Decimal,
+    slippage_bps: Decimal,
+    controls: Controls | None = None,
+    account_id: str = "paper",
+) -> LiveBacktestResult:
+    """Apply ``targets`` (decided at the close of each of ``days``, the last one unused) the way the
+    signal and order services do. The loop runs over decision days and only does work on changes
+    of target: integer sizing depends on the equity path, so it cannot be a cumulative product."""
+    controls = controls or Controls()
+    cash = init_cash
+    positions: dict[str, Position] = {}
+    fills: list[LiveFill] = []
+    rejected: list[tuple[date, str, str]] = []
+    equity: list[Decimal] = []
+    weights = {s: [Decimal(str(float(w))) for w in t] for s, t in targets.items()}
+
+    def portfolio(as_of: datetime) -> Portfolio:
+        held = list(positions.values())
+        marks: dict[str, Decimal | None] = {}
+        for p in held:
+            last = bars[p.symbol].last_close(as_of)
+            marks[p.symbol] = last[1] if last else None
+        return value_portfolio(account_id, as_of, cash, held, marks)
+
+    for i, day in enumerate(days):
+        as_of = close_of(day)
+        equity.append(portfolio(as_of).equity)
+        if i == len(days) - 1:
+            break
+        changes = []
+        for symbol in sorted(weights):
+            prev = weights[symbol][i - 1] if i else Decimal(0)
+            if weights[symbol][i] != prev:
+                changes.append((intent_order(prev, weights[symbol][i], symbol), symbol, weights[symbol][i]))
+        for _, symbol, weight in sorted(changes):
+            b = bars[symbol]
+            last = b.last_close(as_of)
+            if last is None:
+                continue
+            book = portfolio(as_of)
+            position = positions.get(symbol, Position(symbol=symbol))
+            delta = shares_for_weight(weight, book.equity, last[1]) - position.quantity
+            if delta == 0:
+                continue
+            side, qty = (Side.BUY if delta > 0 else Side.SELL), abs(delta)
+            nxt = b.next_open(as_of)
+            ref, filled_on = (nxt[1], nxt[0]) if nxt else (last[1], day)
+            px = fill_price(ref, side, slippage_bps)
+            commission = commission_for(cents(px * qty), commission_bps)
+            reason = check_order(
+                controls=controls,
+                side=side,
+                quantity=qty,
+                fill_px=px,
+                commission=commission,
+                position=position,
+                portfolio=book,
+            )
+            if reason is not None:
+                rejected.append((day, symbol, reason))
+                continue
+            effect = apply_fill(position, side, qty, px, commission_bps)
+            positions[symbol] = effect.position
+            cash += effect.cash_delta
+            fills.append(LiveFill(filled_on, symbol, side.value, qty, px, effect.commission))
+    return LiveBacktestResult(list(days), fills, rejected, equity, cash, positions)

@@ -96,7 +96,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     candidates: tuple[str, ...] = ("mlp", "conv_lstm")
     selection_metric: str = "auc"  # compared out of sample, pooled over folds
-    gate_margin: float = 0.0  # candidate must beat logistic by more than this
+    gate_margin: float = 0.005  # pooled OOS AUC edge over logistic needed to promote (below it is noise)
     seed: int = SEED
     label: LabelSpec = field(default_factory=LabelSpec)
     policy: Policy = field(default_factory=Policy)

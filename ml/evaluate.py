@@ -255,12 +255,19 @@ def run_walk_forward(
     bh.folds = [{"fold": s.fold, **_fold_backtest(bh.curve, s)} for s in splits]
     bh.overall = performance(bh.curve.equity, bh.curve.held, init_cash=1.0)
 
-    selected, gate = select_and_gate(results, cfg)
+    selected, gate = select_and_gate(results, cfg, bh.overall)
     return Evaluation(splits, rows, results, bh, selected, gate)
 
 
-def select_and_gate(results: dict[str, CandidateResult], cfg: TrainConfig) -> tuple[str, dict[str, Any]]:
-    """Best Keras candidate on the pooled out-of-sample metric; gate = beats logistic by > margin."""
+def select_and_gate(
+    results: dict[str, CandidateResult], cfg: TrainConfig, buy_and_hold: dict[str, Any] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Best Keras candidate on the pooled out-of-sample metric, then the promotion gate.
+
+    The gate passes only when the candidate beats the logistic baseline out of sample on BOTH
+    the selection metric (by more than ``gate_margin``: a 0.0001 AUC edge is noise, not skill)
+    and after-cost Sharpe (a model that ranks slightly better but trades worse is not better).
+    Buy-and-hold is recorded beside it so a reader sees the bar a long-only investor sets."""
     metric = cfg.selection_metric
     higher_is_better = metric not in ("log_loss", "brier", "ece")
     keras_names = [n for n in results if n in KERAS_CANDIDATES]
@@ -274,13 +281,24 @@ def select_and_gate(results: dict[str, CandidateResult], cfg: TrainConfig) -> tu
     selected = max(keras_names, key=score)
     cand = float(results[selected].overall[metric])
     base = float(results["logistic"].overall[metric])
-    passed = (cand - base > cfg.gate_margin) if higher_is_better else (base - cand > cfg.gate_margin)
+    edge = (cand - base) if higher_is_better else (base - cand)
+    cand_sharpe = float(results[selected].overall.get("sharpe", float("nan")))
+    base_sharpe = float(results["logistic"].overall.get("sharpe", float("nan")))
+    reasons = []
+    if not edge > cfg.gate_margin:
+        reasons.append(f"{metric} edge over logistic {edge:+.4f} is not above the margin {cfg.gate_margin}")
+    if not cand_sharpe > base_sharpe:  # NaN fails too
+        reasons.append(f"after-cost Sharpe {cand_sharpe:+.2f} does not beat logistic {base_sharpe:+.2f}")
     return selected, {
         "metric": metric,
         "candidate": cand,
         "logistic": base,
         "margin": cfg.gate_margin,
-        "passed": bool(passed),
+        "candidate_sharpe": cand_sharpe,
+        "logistic_sharpe": base_sharpe,
+        "buy_and_hold_sharpe": float((buy_and_hold or {}).get("sharpe", float("nan"))),
+        "passed": not reasons,
+        "reasons": reasons,
     }
 
 
@@ -348,5 +366,8 @@ def print_table(ev: Evaluation, log: Log = print) -> None:
     g = ev.gate
     log(
         f"gate: {ev.selected} {g['metric']}={g['candidate']:.4f} vs logistic {g['logistic']:.4f} "
-        f"(margin {g['margin']}) -> {'PASS' if g['passed'] else 'FAIL'}"
+        f"(margin {g['margin']}), Sharpe {g['candidate_sharpe']:+.2f} vs logistic {g['logistic_sharpe']:+.2f} "
+        f"(buy-and-hold {g['buy_and_hold_sharpe']:+.2f}) -> {'PASS' if g['passed'] else 'FAIL'}"
     )
+    for reason in g["reasons"]:
+        log(f"gate: {reason}")

@@ -313,6 +313,8 @@ def train_and_publish(
     if promote:
         pointer = registry.promote(manifest["version"], force=force)
         result["promoted"] = True
+        if pointer["action"] == "force-promote":
+            log("[promote] FORCED past a failed gate: " + "; ".join(manifest["gate"].get("reasons", [])))
         log(
             f"[promote] LATEST -> {pointer['version']} ({pointer['action']}; previous: "
             f"{pointer['history'][0] if pointer['history'] else 'none'})"

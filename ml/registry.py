@@ -20,9 +20,9 @@ from botocore.exceptions import ClientError
 
 from ml.config import MODELS_PREFIX, storage
 from ml.dataset import s3_client
+from tradeloop_common.predictor import PARITY_TOLERANCE
 
 HISTORY_LIMIT = 20
-PARITY_TOLERANCE = 1e-5
 # Uploaded in this order: manifest.json last, so a listed manifest means the files exist.
 UPLOAD_ORDER = (
     "model.h5",
@@ -190,15 +190,15 @@ class Registry:
         line up concurrent promotions).
         """
         manifest = self.verify(version)
+        current, etag = self.read_latest()
+        if current and current.get("version") == version:
+            return current  # already live: promoting twice is a no-op
         gate = manifest.get("gate", {})
         if not gate.get("passed") and not force:
             raise PromotionRefused(
                 f"{self.name}/{version} does not beat the logistic baseline out of sample "
-                f"({gate.get('metric')}: {gate.get('candidate')} vs {gate.get('logistic')}); use --force to override"
+                f"({'; '.join(gate.get('reasons') or [str(gate.get('metric'))])}); use --force to override"
             )
-        current, etag = self.read_latest()
-        if current and current.get("version") == version:
-            return current  # already live: promoting twice is a no-op
         history = ([current["version"], *current.get("history", [])] if current else [])[:HISTORY_LIMIT]
         pointer = {
             "name": self.name,

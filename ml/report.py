@@ -109,7 +109,7 @@ def write_html(out_dir: Path, manifest: dict[str, Any], table: tuple[list[str], 
         "costs": f"commission {costs['commission_bps']} bps, slippage {costs['slippage_bps']} bps",
         "policy": json.dumps(manifest["policy"]),
         "gate": f"{gate['metric']} {gate['candidate']:.4f} vs logistic {gate['logistic']:.4f}: "
-        f"{'PASS' if gate['passed'] else 'FAIL'}",
+        f"{'PASS' if gate['passed'] else 'FAIL'}" + "".join(f"; {r}" for r in gate.get("reasons", [])),
         "ONNX parity": f"max |onnx - keras| = {manifest['onnx_parity']['max_abs_diff']:.2e} "
         f"on {manifest['onnx_parity']['rows']} rows",
         "training time": f"{manifest['training']['seconds']:.1f} s final fit, "
