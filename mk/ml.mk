@@ -28,3 +28,11 @@ ml-report: ## print where the last run's report is (and the walk-forward table)
 	t=json.loads((r/'table.json').read_text()); w=[max(len(x) for x in c) for c in zip(t['header'],*t['rows'])]; \
 	[print('  '.join(c.ljust(n) for c,n in zip(row,w))) for row in [t['header'],*t['rows']]]; \
 	print('report:', (r/'report.html').resolve())"
+
+# Replay (issue 3 item 10): the live loop day by day over a past period, against the running stack.
+REPLAY_START ?= 2012-01-03
+REPLAY_END ?= 2012-12-31
+
+.PHONY: replay
+replay: ## replay the live loop (scheduler -> signal -> SQS -> order -> snapshot) over REPLAY_START..REPLAY_END
+	$(PY) -m tradeloop_local replay --start $(REPLAY_START) --end $(REPLAY_END)

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 
 from ml.config import Costs, Policy
-from order_service.logic.risk import check_order
 from tradeloop_common.accounting import apply_fill, commission_for, fill_price, shares_for_weight, value_portfolio
 from tradeloop_common.dal.bars import Bars
 from tradeloop_common.models import Controls, Portfolio, Position, Side
 from tradeloop_common.money import cents
 from tradeloop_common.policy import intent_order, target_weights
 from tradeloop_common.predictor import OnnxPredictor
+from tradeloop_common.risk import check_order
 from tradeloop_common.valuation import close_of
 
 TRADING_DAYS = 252
@@ -164,20 +164,29 @@ class LiveBacktestResult:
 
 
 def live_targets(
-    predictor: OnnxPredictor, bars: Mapping[str, Bars], days: Sequence[date], policy: Mapping[str, Any]
+    predictor: OnnxPredictor,
+    bars: Mapping[str, Bars],
+    days: Sequence[date],
+    policy: Mapping[str, Any],
+    max_bar_age_days: int = 3,
 ) -> dict[str, np.ndarray]:
     """Target weight decided at the close of each of ``days`` (vectorised over time): the model
-    scores every bar of each symbol's history in one pass, the policy runs over the decision days
-    starting flat, as the live service does with an empty signals table."""
+    scores every bar of each symbol's history in one pass, then the policy runs over the decision
+    days starting flat, as the live service does with an empty signals table. Like the service,
+    a day scores the last bar on or before it, and decides nothing (keeps the target) when that
+    bar is older than ``max_bar_age_days`` trading days or the model is still warming up."""
     out: dict[str, np.ndarray] = {}
     for symbol, b in bars.items():
         cols = [np.array([float(v) for v in col]) for col in (b.open, b.high, b.low, b.close, b.volume)]
         prob = predictor.predict_series(*cols)
-        index = {d: i for i, d in enumerate(b.dates)}
-        p = np.array([prob[index[d]] if d in index else np.nan for d in days])
-        out[symbol] = target_weights(
-            p, float(policy["enter"]), float(policy["exit"]), float(policy["weight_when_long"])
+        last = np.array([b.count_upto(d) - 1 for d in days])
+        bar_day = np.array(
+            [b.dates[i] if i >= 0 else d for i, d in zip(last, days, strict=True)], dtype="datetime64[D]"
         )
+        fresh = (last >= 0) & (np.busday_count(bar_day, np.array(days, dtype="datetime64[D]")) <= max_bar_age_days)
+        p = np.where(fresh, prob[np.maximum(last, 0)], np.nan)
+        enter, exit_, weight = (float(policy[k]) for k in ("enter", "exit", "weight_when_long"))
+        out[symbol] = target_weights(p, enter, exit_, weight)
     return out
 
 

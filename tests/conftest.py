@@ -17,7 +17,7 @@ ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
 
 
 def _reset_caches() -> None:
-    from tradeloop_common.dal import aws, controls, snapshots, trading
+    from tradeloop_common.dal import aws, controls, queue, registry, signals, snapshots, trading
     from tradeloop_common.settings import get_environment_variables
 
     get_environment_variables.cache_clear()
@@ -25,6 +25,9 @@ def _reset_caches() -> None:
     trading.get_trading_store.cache_clear()
     controls.get_controls_store.cache_clear()
     snapshots.get_snapshot_store.cache_clear()
+    signals.get_signal_store.cache_clear()
+    registry.get_model_store.cache_clear()
+    queue.get_intent_queue.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +45,8 @@ def aws_env() -> Iterator[dict[str, Any]]:
     _reset_caches()
     session = boto3.session.Session()
     stack = create_stack(session)
+    # Tests switch the live model between cases: the signal function must see every LATEST change.
+    stack["TRADELOOP_MODEL_CHECK_SECONDS"] = "0"
     os.environ.update(stack)
     _reset_caches()
     seed_bars()

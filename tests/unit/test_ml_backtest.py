@@ -101,3 +101,31 @@ def test_buy_and_hold_and_performance_metrics(aapl: Bars) -> None:
     assert perf["total_return"] == pytest.approx(res.final_equity - 1)
     assert -1 < perf["max_drawdown"] < 0 and perf["sharpe"] > 0 and 0.99 < perf["exposure"] <= 1
     assert set(perf) >= {"cagr", "sharpe", "sortino", "max_drawdown", "turnover", "hit_rate"}
+
+
+def test_live_execution_mode_trades_whole_shares_at_the_next_open_with_cents_commission() -> None:
+    from datetime import date
+    from decimal import Decimal as D
+
+    from ml.backtest import backtest_live
+    from tradeloop_common.dal.bars import Bars
+
+    # Given three days of bars and a target of 40 % decided at the first close, 0 at the second
+    days = [date(2012, 6, 1), date(2012, 6, 4), date(2012, 6, 5)]
+    px = (D("100"), D("101"), D("102"))
+    bars = {"IBM": Bars("IBM", tuple(days), (D("99"), D("100.5"), D("103")), px, px, px, (D(1),) * 3)}
+    # When it runs with 1 bps commission and 5 bps slippage on 10,000
+    res = backtest_live(bars, {"IBM": np.array([0.4, 0.0, 0.0])}, days, D("10000"), D("1"), D("5"))
+    # Then it buys floor(0.4 * 10000 / 100) = 40 shares at the next open plus slippage, then sells them
+    buy, sell = res.fills
+    assert (buy.side, buy.quantity, buy.price, buy.filled_on) == ("BUY", 40, D("100.5503"), days[1])
+    assert buy.commission == D("0.40")  # notional 4022.01, 1 bps = 0.402201 -> 0.40
+    assert (sell.side, sell.quantity, sell.price, sell.filled_on) == ("SELL", 40, D("102.9485"), days[2])
+    assert sell.commission == D("0.41")  # notional 4117.94
+    # And equity is marked at each close: cash after the fills plus shares at the close
+    cash_after_buy = D("10000") - D("4022.01") - D("0.40")
+    assert res.equity == [D("10000.00"), cash_after_buy + 40 * D("101"), res.cash]
+    assert res.cash == cash_after_buy + D("4117.94") - D("0.41") and not res.rejected
+    # And the order service's risk limits apply: 50 % of equity at the next open breaks max_position_weight 0.5
+    over = backtest_live(bars, {"IBM": np.array([0.5, 0.0, 0.0])}, days, D("10000"), D("1"), D("5"))
+    assert not over.fills and "max_position_weight" in over.rejected[0][2]

@@ -8,45 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from signal_fixtures import logistic_onnx as _logistic_onnx
 
 from ml.dataset import sample_bars
 from ml.modeling.predict import ModelMismatchError, OnnxPredictor, target_weight
 from tradeloop_common.features import FEATURE_NAMES, LOOKBACK, compute_features
-
-
-def _logistic_onnx(weights: np.ndarray, bias: float, sequence_len: int | None = None) -> bytes:
-    from onnx import TensorProto, helper, numpy_helper
-
-    k = len(weights)
-    shape: list[Any] = [None, sequence_len, k] if sequence_len else [None, k]
-    nodes = []
-    source = "features"
-    if sequence_len:  # score the last row of the window only
-        nodes += [
-            helper.make_node("Gather", ["features", "last"], ["lastrow"], axis=1),
-        ]
-        source = "lastrow"
-    nodes += [
-        helper.make_node("MatMul", [source, "w"], ["z0"]),
-        helper.make_node("Add", ["z0", "b"], ["z"]),
-        helper.make_node("Sigmoid", ["z"], ["prob"]),
-    ]
-    inits = [
-        numpy_helper.from_array(weights.reshape(k, 1).astype(np.float32), "w"),
-        numpy_helper.from_array(np.array([bias], dtype=np.float32), "b"),
-    ]
-    if sequence_len:
-        inits.append(numpy_helper.from_array(np.array(sequence_len - 1, dtype=np.int64), "last"))
-    graph = helper.make_graph(
-        nodes,
-        "logistic",
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, shape)],
-        [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [None, 1])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model.SerializeToString()
 
 
 def _manifest(kind: str, window: int, mean: np.ndarray, std: np.ndarray) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from order_service.logic.risk import check_order
 from tradeloop_common.accounting import value_portfolio
 from tradeloop_common.models import Controls, Position, RiskLimits, Side, TradingState
+from tradeloop_common.risk import check_order
 
 HELD = Position(symbol="AAPL", quantity=100, cost_basis=D("10000"))
 PORTFOLIO = value_portfolio("paper", datetime(2013, 1, 2), D("90000"), [HELD], {"AAPL": D("100")})

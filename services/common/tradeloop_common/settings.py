@@ -45,7 +45,22 @@ class BrokerEnv(_EnvModel):
     slippage_bps: Annotated[Decimal, Field(ge=0, le=100)] = Field(default=Decimal("5"), alias="TRADELOOP_SLIPPAGE_BPS")
 
 
-class Settings(TablesEnv, StorageEnv, QueueEnv, BrokerEnv):
+class SignalEnv(_EnvModel):
+    """When the signal service refuses to trade, and how often it re-checks the live model."""
+
+    model_check_seconds: Annotated[int, Field(ge=0, le=86400)] = Field(
+        default=60, alias="TRADELOOP_MODEL_CHECK_SECONDS"
+    )
+    max_bar_age_days: Annotated[int, Field(ge=0, le=365)] = Field(default=3, alias="TRADELOOP_MAX_BAR_AGE_DAYS")
+    max_model_age_days: Annotated[int, Field(ge=0, le=3650)] = Field(default=180, alias="TRADELOOP_MAX_MODEL_AGE_DAYS")
+    signal_symbols: str = Field(default="", alias="TRADELOOP_SIGNAL_SYMBOLS", pattern=r"^[A-Z0-9.,\-]*$")
+
+    @property
+    def symbols(self) -> list[str]:
+        return [s for s in self.signal_symbols.split(",") if s]
+
+
+class Settings(TablesEnv, StorageEnv, QueueEnv, BrokerEnv, SignalEnv):
     """Everything a service needs to find its tables, buckets and queue."""
 
     endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")

@@ -118,11 +118,13 @@ def controls(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from tradeloop_local import stackctl
+    from tradeloop_local import stackctl, tfstack
 
+    if args.provision:
+        os.environ[tfstack.PROVISION_ENV] = args.provision
     try:
         found = stackctl.up(with_dashboard=not args.no_dashboard)
-    except stackctl.StackError as exc:
+    except (stackctl.StackError, tfstack.TerraformFailed, tfstack.TerraformUnavailable) as exc:
         console.print(f"[red]{exc}[/red]")
         return 1
     for name, url in found.items():
@@ -198,6 +200,35 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_terraform(args: argparse.Namespace) -> int:
+    """terraform apply/destroy of envs/local against the running emulator (`make local-apply`)."""
+    from tradeloop_local import stackctl, tfstack
+
+    cfg = load_config()
+    endpoint = args.endpoint or (
+        stackctl.read_stack(cfg)["endpoint_url"] if cfg.stack_file.exists() else cfg.emulator_url
+    )
+    try:
+        stack = tfstack.TerraformStack.find(cfg, need_mirror=False)
+        started = time.monotonic()
+        if args.action == "apply":
+            env = stack.apply(endpoint, compute=args.compute, fast=not args.lifecycle)
+            console.print_json(json.dumps(env))
+        else:
+            stack.destroy(endpoint)
+    except (tfstack.TerraformFailed, tfstack.TerraformUnavailable) as exc:
+        console.print(f"[red]{exc}[/red]")
+        if "already exists" in str(exc) or "AlreadyExists" in str(exc):
+            console.print(
+                "the emulator already holds these resources from the Python bootstrap: restart it with "
+                "`make down && TRADELOOP_PROVISION=terraform make up`"
+            )
+        return 1
+    console.print(f"terraform {args.action} of envs/local at {endpoint}: {time.monotonic() - started:.1f}s")
+    console.print(f"state: {stack.root / 'terraform.tfstate'}")
+    return 0
+
+
 def cmd_urls(_: argparse.Namespace) -> int:
     from tradeloop_local import stackctl
 
@@ -213,21 +244,37 @@ def cmd_urls(_: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tradeloop", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
+    provision = {
+        "choices": ["auto", "terraform", "python"],
+        "help": "create the resources with terraform apply of envs/local, or the Python bootstrap "
+        "(default: $TRADELOOP_PROVISION, else auto = terraform when it and the provider mirror are found)",
+    }
     p = sub.add_parser("up", help="start emulator, API and dashboard in the background")
     p.add_argument("--no-dashboard", action="store_true")
+    p.add_argument("--provision", **provision)
     p.set_defaults(fn=cmd_up)
     sub.add_parser("down", help="stop what `up` started").set_defaults(fn=cmd_down)
     p = sub.add_parser("run", help="like up, in the foreground; Ctrl-C stops everything")
     p.add_argument("--no-dashboard", action="store_true")
+    p.add_argument("--provision", **provision)
     p.set_defaults(fn=cmd_run)
     sub.add_parser("status", help="which local processes are up").set_defaults(fn=cmd_status)
     sub.add_parser("emulator", help="serve the AWS emulator (moto) in the foreground").set_defaults(fn=None)
     sub.add_parser("serve", help="serve the runtime for the stack file in the foreground").set_defaults(fn=None)
     sub.add_parser("openapi", help="write or --check the merged OpenAPI document").set_defaults(fn=None)
+    sub.add_parser("replay", help="drive the live loop day by day: --start YYYY-MM-DD --end YYYY-MM-DD").set_defaults(
+        fn=None
+    )
     sub.add_parser("env", help="print exports pointing AWS clients at the local stack").set_defaults(fn=cmd_env)
     p = sub.add_parser("bootstrap", help="create the stack in a running emulator and seed it")
     p.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL", load_config().emulator_url))
     p.set_defaults(fn=cmd_bootstrap)
+    p = sub.add_parser("terraform", help="terraform apply/destroy of envs/local against the running emulator")
+    p.add_argument("action", choices=["apply", "destroy"])
+    p.add_argument("--endpoint", help="emulator URL (default: the stack file's, else TRADELOOP_EMULATOR_PORT)")
+    p.add_argument("--compute", action="store_true", help="also the Lambda functions and HTTP API (make package)")
+    p.add_argument("--lifecycle", action="store_true", help="also the bucket lifecycle rules (about 55 s more)")
+    p.set_defaults(fn=cmd_terraform)
     sub.add_parser("urls", help="print the local URLs (dashboard last)").set_defaults(fn=cmd_urls)
     sub.add_parser("demo-script", help="place the demo order and show the portfolio").set_defaults(fn=cmd_demo_script)
     sub.add_parser("portfolio", help="cash, equity, positions").set_defaults(fn=show_portfolio)
@@ -258,6 +305,10 @@ def main(argv: list[str] | None = None) -> int:
 
         serve()
         return 0
+    if raw and raw[0] == "replay":
+        from tradeloop_local.replay import main as replay_main
+
+        return replay_main(raw[1:])
     if raw and raw[0] == "openapi":
         from tradeloop_local.openapi import main as openapi_main
 

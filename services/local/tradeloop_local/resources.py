@@ -98,6 +98,12 @@ def create_stack(session: boto3.session.Session, settings: Settings | None = Non
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVES}),
         },
     )["QueueUrl"]
+    return lambda_environment(queue_url, dlq_url, s)
+
+
+def lambda_environment(queue_url: str, dlq_url: str, settings: Settings | None = None) -> dict[str, str]:
+    """The Lambda environment naming the stack (also built from Terraform outputs by tfstack)."""
+    s = settings or Settings()
     env = {ENV_NAMES[k]: str(v) for k, v in s.model_dump().items() if k in ENV_NAMES and v is not None}
     env.pop("AWS_ENDPOINT_URL", None)
     env[ENV_NAMES["order_queue_url"]] = queue_url

@@ -36,7 +36,15 @@ def available_services() -> list[str]:
 
 def function_env(stack: dict[str, str], endpoint_url: str) -> dict[str, str]:
     env = {**dummy_aws_env(endpoint_url), **stack}
-    for passthrough in ("TRADELOOP_COMMISSION_BPS", "TRADELOOP_SLIPPAGE_BPS", "TRADELOOP_ACCOUNT_ID"):
+    for passthrough in (
+        "TRADELOOP_COMMISSION_BPS",
+        "TRADELOOP_SLIPPAGE_BPS",
+        "TRADELOOP_ACCOUNT_ID",
+        "TRADELOOP_MODEL_CHECK_SECONDS",
+        "TRADELOOP_MAX_BAR_AGE_DAYS",
+        "TRADELOOP_MAX_MODEL_AGE_DAYS",
+        "TRADELOOP_SIGNAL_SYMBOLS",
+    ):
         if passthrough in os.environ:
             env[passthrough] = os.environ[passthrough]
     return env

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 
 from tradeloop_local.config import LocalConfig, dummy_aws_env, load_config
@@ -90,17 +89,18 @@ def read_stack(cfg: LocalConfig) -> dict[str, Any]:
     return json.loads(cfg.stack_file.read_text())
 
 
-def bootstrap(endpoint_url: str, cfg: LocalConfig) -> dict[str, str]:
-    """Create resources and seed the demo data; write the stack file the runtime reads."""
+def bootstrap(endpoint_url: str, cfg: LocalConfig, fresh: bool = False, log=print) -> dict[str, str]:
+    """Create resources (Terraform or boto3: tfstack.provision) and seed the demo data; write the
+    stack file the runtime reads. fresh: the emulator was just started."""
     from tradeloop_common.dal import aws
     from tradeloop_common.settings import get_environment_variables
-    from tradeloop_local.resources import create_stack
     from tradeloop_local.seed import seed_account, seed_bars
+    from tradeloop_local.tfstack import provision
 
     os.environ.update(dummy_aws_env(endpoint_url))
     get_environment_variables.cache_clear()
     aws.reset_clients()
-    stack = create_stack(boto3.session.Session())
+    stack = provision(endpoint_url, cfg, fresh=fresh, log=log)
     os.environ.update(stack)
     get_environment_variables.cache_clear()
     seed_bars()
@@ -143,7 +143,7 @@ def up(cfg: LocalConfig | None = None, with_dashboard: bool = True, log=print) -
         _write_pids(cfg, pids)
         _wait_http(f"{cfg.emulator_url}/", 60, emu, cfg.state_dir / "logs" / "emulator.log")
         log(f"emulator  {cfg.emulator_url}  ({time.monotonic() - started:.1f}s)")
-        bootstrap(cfg.emulator_url, cfg)
+        bootstrap(cfg.emulator_url, cfg, fresh=True, log=log)
         log(f"stack     created and seeded ({time.monotonic() - started:.1f}s)")
         rt = _spawn(cfg, "runtime", [py, "-m", "tradeloop_local", "serve"], {})
         pids["runtime"] = rt.pid

@@ -1,16 +1,23 @@
-"""Signals: one item per symbol and decision time."""
+"""Signals: one item per symbol and decision time, written once."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from tradeloop_common.clock import iso
 from tradeloop_common.dal.aws import client
-from tradeloop_common.dal.codec import from_item, to_item
+from tradeloop_common.dal.codec import decode_token, encode_token, from_item, to_item
+from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Signal
 from tradeloop_common.settings import get_settings
+
+
+def _signal_from(item: dict[str, Any]) -> Signal:
+    return Signal.model_validate(from_item(item))
 
 
 class SignalStore:
@@ -21,6 +28,7 @@ class SignalStore:
         """Write once: a redelivered run for the same symbol and time changes nothing."""
         data = signal.model_dump(mode="python")
         data["as_of"] = iso(signal.as_of)
+        data["action"] = signal.action.value
         if signal.created_at:
             data["created_at"] = iso(signal.created_at)
         try:
@@ -31,17 +39,50 @@ class SignalStore:
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
-            raise
+            raise StoreError(f"storing signal {signal.signal_id} failed") from exc
 
-    def history(self, symbol: str, limit: int) -> list[Signal]:
+    def get(self, symbol: str, as_of: datetime) -> Signal | None:
+        resp = client("dynamodb").get_item(
+            TableName=self._table, Key=to_item({"symbol": symbol, "as_of": iso(as_of)}), ConsistentRead=True
+        )
+        return _signal_from(resp["Item"]) if "Item" in resp else None
+
+    def previous(self, symbol: str, before: datetime) -> Signal | None:
+        """The latest signal for ``symbol`` strictly before ``before``."""
         resp = client("dynamodb").query(
             TableName=self._table,
-            KeyConditionExpression="symbol = :s",
-            ExpressionAttributeValues=to_item({":s": symbol}),
+            KeyConditionExpression="symbol = :s AND as_of < :a",
+            ExpressionAttributeValues=to_item({":s": symbol, ":a": iso(before)}),
             ScanIndexForward=False,
-            Limit=limit,
+            Limit=1,
+            ConsistentRead=True,
         )
-        return [Signal.model_validate(from_item(i)) for i in resp.get("Items", [])]
+        items = resp.get("Items", [])
+        return _signal_from(items[0]) if items else None
+
+    def history_page(self, symbol: str, limit: int, next_token: str | None = None) -> tuple[list[Signal], str | None]:
+        """Newest first, ``limit`` at a time; the token resumes after the last one returned."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "symbol = :s",
+            "ExpressionAttributeValues": to_item({":s": symbol}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if next_token:
+            start = decode_token(next_token)
+            if start.get("symbol") != symbol:
+                start = {}
+            if start:
+                query["ExclusiveStartKey"] = to_item({"symbol": symbol, "as_of": str(start.get("as_of", ""))})
+        resp = client("dynamodb").query(**query)
+        signals = [_signal_from(i) for i in resp.get("Items", [])]
+        last = resp.get("LastEvaluatedKey")
+        token = encode_token(from_item(last)) if last and len(signals) == limit else None
+        return signals, token
+
+    def history(self, symbol: str, limit: int) -> list[Signal]:
+        return self.history_page(symbol, limit)[0]
 
     def latest(self, symbols: list[str]) -> list[Signal]:
         out: list[Signal] = []

@@ -3,7 +3,7 @@
 from tradeloop_common.models.controls import Controls, RiskLimits, TradingState
 from tradeloop_common.models.order import Fill, Order, OrderIntent, OrderStatus, OrderType, Side
 from tradeloop_common.models.portfolio import Portfolio, Position, PositionView, Snapshot
-from tradeloop_common.models.signal import Signal
+from tradeloop_common.models.signal import Signal, SignalAction
 from tradeloop_common.models.types import JsonDecimal
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "RiskLimits",
     "Side",
     "Signal",
+    "SignalAction",
     "Snapshot",
     "TradingState",
 ]

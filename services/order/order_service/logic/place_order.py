@@ -13,7 +13,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from order_service.logic.broker import reference_price
-from order_service.logic.risk import check_order
 from tradeloop_common.accounting import apply_fill, commission_for, fill_price, value_portfolio
 from tradeloop_common.clock import Clock, SystemClock
 from tradeloop_common.dal.bars import BarsRepository
@@ -23,6 +22,7 @@ from tradeloop_common.errors import ConflictError, StoreError
 from tradeloop_common.models import Fill, Order, OrderStatus, Position, Side
 from tradeloop_common.money import cents
 from tradeloop_common.observability import logger
+from tradeloop_common.risk import check_order
 from tradeloop_common.valuation import last_prices
 
 ORDER_NAMESPACE = uuid.UUID("7b4f2d1c-3e0a-4d59-9b8e-1f6a2c9d0e11")

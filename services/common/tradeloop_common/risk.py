@@ -1,4 +1,6 @@
-"""Pre-trade risk checks. Pure: given the account as read, say why an order must not trade."""
+"""Pre-trade risk checks, shared by the order service and the live-execution backtest (one copy of the rules).
+
+Pure: given the account as read, say why an order must not trade."""
 
 from __future__ import annotations
 

@@ -1,0 +1,40 @@
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.metrics import MetricUnit
+
+from signal_service.logic.decision_time import decision_time
+from signal_service.logic.dependencies import get_dependencies
+from signal_service.logic.run_signals import run_signals
+from signal_service.models.input import RunSignalsRequest
+from signal_service.models.output import RunReport
+from tradeloop_common.observability import logger, metrics, tracer
+
+router = APIGatewayHttpRouter()
+
+
+@router.post(
+    "/signals/run",
+    summary="Run the signal job now",
+    description="Scores each symbol with the live model as of `as_of`, writes one signal per symbol (write-once: "
+    "a rerun returns the same signals and sends no second order) and one order intent per change of target. "
+    "Refuses to trade (HOLD, with the reason) on a missing, corrupt or old model, or stale data.",
+    tags=["signals"],
+    responses={422: {"description": "Invalid request"}},
+)
+@tracer.capture_method
+def handle_run_signals(request: Annotated[RunSignalsRequest, Body(embed=False)]) -> RunReport:
+    metrics.add_metric(name="SignalRunRequests", unit=MetricUnit.Count, value=1)
+    deps = get_dependencies()
+    outcome = run_signals(decision_time(request.as_of, deps.clock), request.symbols, deps)
+    if outcome.holds:
+        metrics.add_metric(name="SignalHolds", unit=MetricUnit.Count, value=outcome.holds)
+    logger.info("signal run requested", extra={"as_of": outcome.as_of.isoformat(), "intents": len(outcome.intents)})
+    return RunReport(
+        as_of=outcome.as_of,
+        model_version=outcome.model_version,
+        signals=outcome.signals,
+        intents=outcome.intents,
+        holds=outcome.holds,
+    )

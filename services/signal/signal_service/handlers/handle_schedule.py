@@ -1,0 +1,33 @@
+"""EventBridge schedule: run the signal job (``detail.as_of`` sets the decision time, for replay;
+otherwise the event's own time, which a redelivery of the same event repeats)."""
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from signal_service.logic.decision_time import decision_time
+from signal_service.logic.dependencies import get_dependencies
+from signal_service.logic.run_signals import run_signals
+from signal_service.models.output import RunReport
+from tradeloop_common.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    detail = event.get("detail") or {}
+    deps = get_dependencies()
+    outcome = run_signals(decision_time(detail.get("as_of") or event.get("time"), deps.clock), None, deps)
+    metrics.add_metric(name="ScheduledSignalRuns", unit=MetricUnit.Count, value=1)
+    if outcome.holds:
+        metrics.add_metric(name="SignalHolds", unit=MetricUnit.Count, value=outcome.holds)
+    report = RunReport(
+        as_of=outcome.as_of,
+        model_version=outcome.model_version,
+        signals=outcome.signals,
+        intents=outcome.intents,
+        holds=outcome.holds,
+    )
+    return report.model_dump(mode="json")

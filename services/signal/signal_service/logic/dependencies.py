@@ -1,0 +1,39 @@
+"""Wire the logic to the configured stores, once per process (one warm Lambda instance)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from signal_service.logic.model_cache import ModelCache
+from tradeloop_common.clock import Clock, SystemClock
+from tradeloop_common.dal.bars import BarsRepository
+from tradeloop_common.dal.queue import IntentQueue, get_intent_queue
+from tradeloop_common.dal.registry import ModelStore, get_model_store
+from tradeloop_common.dal.signals import SignalStore, get_signal_store
+from tradeloop_common.settings import SignalEnv, get_settings
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    signals: SignalStore
+    bars: BarsRepository
+    models: ModelStore
+    model_cache: ModelCache
+    queue: IntentQueue
+    limits: SignalEnv
+    clock: Clock = field(default_factory=SystemClock)
+
+
+@lru_cache
+def get_dependencies() -> Dependencies:
+    settings = get_settings()
+    models = get_model_store()
+    return Dependencies(
+        signals=get_signal_store(),
+        bars=BarsRepository(settings.data_bucket),
+        models=models,
+        model_cache=ModelCache(models, settings.model_check_seconds),
+        queue=get_intent_queue(),
+        limits=settings,
+    )

@@ -1,0 +1,162 @@
+"""The signal job: for each symbol, score the bars up to ``as_of`` with the live model, write one
+Signal row, and send one order intent when the target weight changes.
+
+Deterministic and write-once, so a redelivered scheduled event or a rerun changes nothing:
+``signal_id = uuid5(model_version, symbol, as_of)``; the row is keyed by (symbol, as_of) and
+written with a condition; a rerun reuses the stored row and resends its intent, which SQS FIFO
+deduplicates (MessageDeduplicationId = intent_id) and the order service turns into the same order.
+
+It refuses to trade -- a HOLD row with the reason, no intent -- when the model is missing,
+corrupt, unverifiable or too old, or when the data is stale or too short."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import numpy as np
+
+from signal_service.logic.dependencies import Dependencies
+from signal_service.logic.model_cache import LiveModel
+from tradeloop_common.clock import iso
+from tradeloop_common.dal.bars import Bars
+from tradeloop_common.errors import UnknownSymbolError
+from tradeloop_common.models import OrderIntent, Signal, SignalAction
+from tradeloop_common.observability import logger
+from tradeloop_common.policy import intent_order, target_weight
+
+SIGNAL_NAMESPACE = uuid.UUID("5c0f6a3e-2b1d-4e8a-9f47-3d2e1b0c9a85")
+NO_MODEL = "none"
+
+
+def signal_id_for(model_version: str, symbol: str, as_of: datetime) -> str:
+    return str(uuid.uuid5(SIGNAL_NAMESPACE, f"{model_version}|{symbol}|{iso(as_of)}"))
+
+
+@dataclass
+class RunOutcome:
+    as_of: datetime
+    model_version: str | None
+    signals: list[Signal] = field(default_factory=list)
+    intents: list[OrderIntent] = field(default_factory=list)
+
+    @property
+    def holds(self) -> int:
+        return sum(1 for s in self.signals if s.action is SignalAction.HOLD)
+
+
+def stale_reason(bars: Bars, as_of: datetime, max_age_days: int) -> str | None:
+    last = bars.last_close(as_of)
+    if last is None:
+        return f"no bars for {bars.symbol} on or before {as_of.date()}"
+    age = int(np.busday_count(last[0], as_of.date()))
+    if age > max_age_days:
+        return (
+            f"stale data: the last {bars.symbol} bar is {last[0]}, {age} trading days before {as_of.date()} "
+            f"(TRADELOOP_MAX_BAR_AGE_DAYS={max_age_days})"
+        )
+    return None
+
+
+def _probability(model: LiveModel, bars: Bars, as_of: datetime) -> float:
+    assert model.predictor is not None
+    n = bars.count_upto(as_of.date())
+    need = model.predictor.bars_needed
+    if n < need:
+        raise ValueError(f"{bars.symbol} has {n} bars up to {as_of.date()}, the model needs {need}")
+    window = slice(n - need, n)
+    cols = (bars.open, bars.high, bars.low, bars.close, bars.volume)
+    return model.predictor.predict_last(*(np.array([float(v) for v in c[window]]) for c in cols))
+
+
+def _decide(symbol: str, as_of: datetime, model: LiveModel, previous: Decimal, deps: Dependencies) -> Signal:
+    """The signal for one symbol: a TARGET, or a HOLD (previous target kept) with the reason."""
+    version = model.version or NO_MODEL
+    sid = signal_id_for(version, symbol, as_of)
+    keep = Signal(
+        signal_id=sid,
+        symbol=symbol,
+        as_of=as_of,
+        target_weight=previous,
+        model_version=version,
+        created_at=deps.clock.now(),
+    )
+
+    def hold(reason: str) -> Signal:
+        return keep.model_copy(update={"action": SignalAction.HOLD, "reason": reason})
+
+    if not model.usable:
+        return hold(f"model unusable: {model.error}")
+    too_old = model.age_error(deps.clock.now(), deps.limits.max_model_age_days)
+    if too_old:
+        return hold(too_old)
+    try:
+        bars = deps.bars.get(symbol)
+    except UnknownSymbolError as exc:
+        return hold(exc.message)
+    stale = stale_reason(bars, as_of, deps.limits.max_bar_age_days)
+    if stale:
+        return hold(stale)
+    try:
+        prob = _probability(model, bars, as_of)
+    except ValueError as exc:
+        return hold(f"cannot score {symbol}: {exc}")
+    weight = Decimal(str(target_weight(prob, float(previous), model.policy)))
+    return keep.model_copy(
+        update={
+            "probability": Decimal(str(prob)),
+            "target_weight": weight,
+            "intent_id": sid if weight != previous else None,
+        }
+    )
+
+
+def run_signals(as_of: datetime, symbols: list[str] | None, deps: Dependencies) -> RunOutcome:
+    if symbols:
+        unknown = sorted(set(symbols) - set(deps.bars.symbols()))
+        if unknown:
+            raise UnknownSymbolError(
+                f"no market data for {', '.join(unknown)}",
+                [{"field": "symbols", "fix": "use symbols with daily bars in the data bucket, or ingest them"}],
+            )
+    model = deps.model_cache.current()
+    wanted = symbols or deps.limits.symbols or deps.bars.symbols()
+    outcome = RunOutcome(as_of=as_of, model_version=model.version)
+    pending: list[tuple[tuple[bool, str], OrderIntent]] = []
+    for symbol in sorted(set(wanted)):
+        prev_signal = deps.signals.previous(symbol, as_of)
+        previous = prev_signal.target_weight if prev_signal else Decimal(0)
+        signal = deps.signals.get(symbol, as_of)  # a rerun of the same decision: keep what was written
+        if signal is None:
+            signal = _decide(symbol, as_of, model, previous, deps)
+            if not deps.signals.put(signal):  # a concurrent run wrote it first
+                signal = deps.signals.get(symbol, as_of) or signal
+        if signal.action is SignalAction.HOLD:
+            logger.warning("signal HOLD", extra={"symbol": symbol, "as_of": as_of.isoformat(), "reason": signal.reason})
+        outcome.signals.append(signal)
+        if signal.intent_id:
+            intent = OrderIntent(
+                intent_id=signal.intent_id,
+                symbol=symbol,
+                target_weight=signal.target_weight,
+                as_of=as_of,
+                model_version=signal.model_version,
+                signal_id=signal.signal_id,
+            )
+            pending.append((intent_order(previous, signal.target_weight, symbol), intent))
+    for _, intent in sorted(pending, key=lambda p: p[0]):
+        deps.queue.send(intent)
+        outcome.intents.append(intent)
+    logger.info(
+        "signals run",
+        extra={
+            "as_of": as_of.isoformat(),
+            "model_version": model.version,
+            "signals": len(outcome.signals),
+            "intents": len(outcome.intents),
+            "holds": outcome.holds,
+        },
+    )
+    return outcome

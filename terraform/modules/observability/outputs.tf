@@ -1,0 +1,21 @@
+################################################################################
+# Alerts topic
+################################################################################
+
+output "topic_arn" {
+  description = "ARN of the alerts SNS topic."
+  value       = try(aws_sns_topic.this[0].arn, null)
+}
+
+################################################################################
+# Alarms
+################################################################################
+
+output "alarm_names" {
+  description = "Names of the alarms created here (Lambda alarms live in lambda_service)."
+  value = concat(
+    [for a in aws_cloudwatch_metric_alarm.dlq_depth : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.kill_switch : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.api_5xx : a.alarm_name],
+  )
+}

@@ -1,0 +1,26 @@
+mock_provider "aws" {}
+
+variables {
+  dlq_names        = ["tradeloop-order-intents-dlq.fifo"]
+  create_api_alarm = true
+  api_id           = "abc123"
+}
+
+run "alarms_cover_dlq_kill_switch_and_api" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.dlq_depth["tradeloop-order-intents-dlq.fifo"].threshold == 0 && aws_cloudwatch_metric_alarm.dlq_depth["tradeloop-order-intents-dlq.fifo"].comparison_operator == "GreaterThanThreshold"
+    error_message = "DLQ depth > 0 alarms."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.kill_switch[0].metric_name == "TradingHalted" && aws_cloudwatch_metric_alarm.kill_switch[0].threshold == 1
+    error_message = "The kill switch alarm fires on TradingHalted >= 1."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.api_5xx[0].dimensions["ApiId"] == "abc123"
+    error_message = "The API 5xx alarm watches the given API."
+  }
+}

@@ -1,0 +1,186 @@
+"""A tiny model of record for the signal-service tests: a Keras logistic layer over the shared
+features (weights set, not trained), converted to ONNX by the publishing code and packaged with a
+manifest like `make train-and-publish` writes; then published into the emulator's models bucket.
+
+Its scaler comes from the sample bars before 2012, so 2012-2013 is out of sample."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tradeloop_common.dal.bars import Bars, parse_bars
+from tradeloop_common.features import FEATURE_NAMES, FEATURE_PARAMS, LOOKBACK, compute_features
+
+SYMBOLS = ("AAPL", "GOOG", "IBM", "MSFT")
+TRAIN_END = date(2011, 12, 31)
+POLICY = {"enter": 0.55, "exit": 0.45, "weight_when_long": 0.25}
+# A short-term mean-reversion score: enough to make the policy trade every few days.
+WEIGHTS = {"ret_1": -1.2, "ret_5": -0.6, "rsi_14": -0.4, "ma_ratio_50": 0.5, "gap": -0.3}
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def stack_bars(aws_env: dict[str, Any], symbol: str) -> Bars:
+    s3 = aws_env["session"].client("s3")
+    body = s3.get_object(Bucket=aws_env["stack"]["TRADELOOP_DATA_BUCKET"], Key=f"bars/daily/{symbol}.csv")["Body"]
+    return parse_bars(symbol, body.read().decode())
+
+
+def build_artifact(folder: Path, bars: dict[str, Bars]) -> Path:
+    """model.h5 + model.onnx (parity-checked) + manifest.json in ``folder``."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    from ml.publish import convert_and_check
+
+    rows = []
+    for b in bars.values():
+        n = b.count_upto(TRAIN_END)
+        cols = [np.array([float(v) for v in c[:n]]) for c in (b.open, b.high, b.low, b.close, b.volume)]
+        feats, _ = compute_features(*cols)
+        rows.append(feats[LOOKBACK:])
+    x = np.vstack(rows)
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    w = np.array([WEIGHTS.get(name, 0.0) for name in FEATURE_NAMES], dtype=np.float32).reshape(-1, 1)
+    model = keras.Sequential([keras.Input((len(FEATURE_NAMES),)), keras.layers.Dense(1, activation="sigmoid")])
+    model.layers[0].set_weights([w, np.zeros(1, dtype=np.float32)])
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(folder / "model.h5")
+    batch = np.clip((x[-512:] - mean) / std, -5, 5).astype(np.float32)
+    parity = convert_and_check(folder / "model.h5", folder / "model.onnx", batch)
+    manifest = {
+        "name": "tradeloop",
+        "version": "template",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "model": {"kind": "mlp", "framework": "keras/tensorflow", "input_name": parity["input_name"]},
+        "features": {
+            "module": "tradeloop_common.features",
+            "names": list(FEATURE_NAMES),
+            "params": FEATURE_PARAMS,
+            "lookback": LOOKBACK,
+            "window": 1,
+            "bars_needed": LOOKBACK,
+        },
+        "lookback": LOOKBACK,
+        "scaler": {"mean": mean.tolist(), "std": std.tolist(), "clip": 5.0},
+        "policy": POLICY,
+        "training_data": {"symbols": list(bars), "last_date": TRAIN_END.isoformat()},
+        "artifacts": {
+            f: {"sha256": _sha((folder / f).read_bytes()), "bytes": (folder / f).stat().st_size}
+            for f in ("model.h5", "model.onnx")
+        },
+        "onnx_parity": parity,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    return folder
+
+
+Mutation = Callable[[dict[str, Any], dict[str, bytes]], None]
+
+
+def publish(
+    aws_env: dict[str, Any], artifact: Path, version: str, mutate: Mutation | None = None, promote: bool = True
+) -> dict[str, Any]:
+    """Upload ``artifact`` as ``version`` (optionally altered by ``mutate(manifest, files)``) and
+    point LATEST at it."""
+    stack, s3 = aws_env["stack"], aws_env["session"].client("s3")
+    manifest = json.loads((artifact / "manifest.json").read_text())
+    manifest["version"] = version
+    files = {f: (artifact / f).read_bytes() for f in ("model.h5", "model.onnx")}
+    if mutate:
+        mutate(manifest, files)
+    prefix = f"models/{stack['TRADELOOP_MODEL_NAME']}/{version}/"
+    for name, data in files.items():
+        s3.put_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=prefix + name, Body=data)
+    s3.put_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=prefix + "manifest.json", Body=json.dumps(manifest))
+    if promote:
+        set_latest(aws_env, version)
+    return manifest
+
+
+def set_latest(aws_env: dict[str, Any], version: str | None) -> None:
+    stack, s3 = aws_env["stack"], aws_env["session"].client("s3")
+    key = f"models/{stack['TRADELOOP_MODEL_NAME']}/LATEST"
+    if version is None:
+        s3.delete_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=key)
+    else:
+        s3.put_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=key, Body=json.dumps({"version": version}))
+
+
+def wipe_signals(aws_env: dict[str, Any]) -> None:
+    ddb = aws_env["session"].client("dynamodb")
+    table = aws_env["stack"]["TRADELOOP_SIGNALS_TABLE"]
+    for page in ddb.get_paginator("scan").paginate(TableName=table, ProjectionExpression="symbol, as_of"):
+        for item in page.get("Items", []):
+            ddb.delete_item(TableName=table, Key=item)
+
+
+def drain_queue(local_runtime: Any) -> int:
+    handed = 0
+    while (n := local_runtime.poller.poll_once(wait_seconds=0)) > 0:
+        handed += n
+    return handed
+
+
+def queued(aws_env: dict[str, Any]) -> int:
+    attrs = (
+        aws_env["session"]
+        .client("sqs")
+        .get_queue_attributes(
+            QueueUrl=aws_env["stack"]["TRADELOOP_ORDER_QUEUE_URL"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+    )
+    return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def copy_artifact(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def logistic_onnx(weights: np.ndarray, bias: float, sequence_len: int | None = None) -> bytes:
+    """A hand-built ONNX logistic model (no TensorFlow): sigmoid(x . weights + bias)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    k = len(weights)
+    shape: list[Any] = [None, sequence_len, k] if sequence_len else [None, k]
+    nodes = []
+    source = "features"
+    if sequence_len:  # score the last row of the window only
+        nodes += [
+            helper.make_node("Gather", ["features", "last"], ["lastrow"], axis=1),
+        ]
+        source = "lastrow"
+    nodes += [
+        helper.make_node("MatMul", [source, "w"], ["z0"]),
+        helper.make_node("Add", ["z0", "b"], ["z"]),
+        helper.make_node("Sigmoid", ["z"], ["prob"]),
+    ]
+    inits = [
+        numpy_helper.from_array(weights.reshape(k, 1).astype(np.float32), "w"),
+        numpy_helper.from_array(np.array([bias], dtype=np.float32), "b"),
+    ]
+    if sequence_len:
+        inits.append(numpy_helper.from_array(np.array(sequence_len - 1, dtype=np.int64), "last"))
+    graph = helper.make_graph(
+        nodes,
+        "logistic",
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [None, 1])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
