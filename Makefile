@@ -40,6 +40,7 @@ demo: install ## fresh machine -> running stack, model trained and published, de
 	@start=$$(date +%s); \
 	$(PY) -m tradeloop_local up && \
 	$(MAKE) --no-print-directory demo-model && \
+	$(MAKE) --no-print-directory demo-replay && \
 	$(PY) -m tradeloop_local demo-script && \
 	echo "make demo took $$(( $$(date +%s) - start ))s; stop it with: make down" && \
 	$(PY) -m tradeloop_local urls
@@ -78,3 +79,10 @@ demo-model: ## train and publish a model into the running local stack (skipped u
 	  eval "$$($(PY) -m tradeloop_local env)" && $(MAKE) --no-print-directory train-and-publish FORCE=1 \
 	  || echo "NOTE: no model went live (see above); signals will HOLD until one does"; \
 	else echo "NOTE: ml/ not present yet: no model trained"; fi
+
+.PHONY: demo-replay
+demo-replay: ## paper-trade the last two months of the sample through the live loop (fills the dashboard)
+	@echo "demo: replaying 2013-01-02..2013-03-01 through scheduler -> signal -> SQS -> order -> snapshot"
+	@echo "demo: the final model was fit on data up to 2013-03-01, so this shows the loop working, not performance"
+	@$(MAKE) --no-print-directory replay REPLAY_START=2013-01-02 REPLAY_END=2013-03-01 \
+	  || echo "NOTE: the replay did not complete (see above); the stack is still up"

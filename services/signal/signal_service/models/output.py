@@ -28,10 +28,20 @@ class ServingStatus(BaseModel):
     error: str | None = None
 
 
+class Promotion(BaseModel):
+    action: str | None = Field(
+        default=None,
+        description="How LATEST came to name this version: promote, force-promote (gate overridden), rollback",
+    )
+    promoted_at: str | None = None
+
+
 class CurrentModel(BaseModel):
     name: str
     version: str
     manifest: dict[str, Any]
+    promotion: Promotion
     model_h5_url: str = Field(description="Presigned GET URL of the model of record (model.h5)")
+    report_url: str = Field(description="Presigned GET URL of the walk-forward report (report.html)")
     url_expires_in: int
     serving: ServingStatus

@@ -1,0 +1,50 @@
+"""Page load with 1,000 orders over 20 symbols (20 open positions): Orders and Positions in Chromium.
+
+Prints the figures; fails only when a page takes longer than a generous bound (a regression, not a
+benchmark). The full API-only seeding is `scripts/bench_dashboard.py` without `--direct`."""
+
+from __future__ import annotations
+
+import importlib.util
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ROOT, loud
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+N_ORDERS = 1000
+BOUND_SECONDS = 20.0
+
+
+def _bench() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_dashboard", ROOT / "scripts" / "bench_dashboard.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_orders_and_positions_render_1000_orders_20_positions(
+    pytestconfig: pytest.Config,
+    driver: Any,
+    dashboard_url: str,
+    local_api: str,
+    aws_env: dict[str, Any],
+    fresh_account: Any,
+) -> None:
+    bench = _bench()
+    # Given 1,000 orders over 20 symbols and 20 open positions
+    fresh_account(Decimal("1000000"))
+    bench.seed_symbols(aws_env["session"], aws_env["stack"]["TRADELOOP_DATA_BUCKET"])
+    bench.seed_orders_direct(local_api, N_ORDERS, log=lambda m: loud(pytestconfig, m))
+    bench.warm_api(local_api)
+    # When Orders and Positions are opened (one untimed load, then 3 timed runs each)
+    result = bench.measure(driver, dashboard_url, N_ORDERS, n_positions=20, runs=3)
+    result["api"] = bench.api_timing(local_api)
+    # Then both render all their data, without console errors, within the bound
+    loud(pytestconfig, f"PAGE LOAD ({N_ORDERS} orders, 20 positions): {result}")
+    assert result["console_errors"] == 0
+    assert result["orders"]["median_s"] < BOUND_SECONDS and result["positions"]["median_s"] < BOUND_SECONDS
