@@ -36,3 +36,7 @@ REPLAY_END ?= 2012-12-31
 .PHONY: replay
 replay: ## replay the live loop (scheduler -> signal -> SQS -> order -> snapshot) over REPLAY_START..REPLAY_END
 	$(PY) -m tradeloop_local replay --start $(REPLAY_START) --end $(REPLAY_END)
+
+.PHONY: signals
+signals: ## run the signal job now on the running local stack and show the signals (AS_OF=YYYY-MM-DD optional)
+	$(PY) -m tradeloop_local signals --run $(if $(AS_OF),--as-of $(AS_OF),)

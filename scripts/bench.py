@@ -56,12 +56,10 @@ def _ms(seconds: float) -> str:
 
 
 def bench_backtest(quick: bool) -> tuple[list[Row], dict[str, float]]:
-    import pandas as pd
-    import vectorbt as vbt
-
     from ml.backtest import backtest
     from ml.config import Costs
     from ml.dataset import sample_bars
+    from ml.oracle import vectorbt_equity
 
     costs = Costs()
     bars = [sample_bars(s) for s in ("AAPL", "GOOG", "IBM", "MSFT")]
@@ -73,23 +71,7 @@ def bench_backtest(quick: bool) -> tuple[list[Row], dict[str, float]]:
         return [backtest(b.open, b.close, s, costs, 10_000.0).final_equity for b, s in zip(bars, signals, strict=True)]
 
     def theirs() -> list[float]:
-        out = []
-        for b, s in zip(bars, signals, strict=True):
-            held = np.concatenate([[0.0], s[:-1]]) > 0.5
-            prev = np.concatenate([[False], held[:-1]])
-            idx = pd.DatetimeIndex(b.dates.astype("datetime64[ns]"))
-            pf = vbt.Portfolio.from_signals(
-                close=pd.Series(b.close, idx),
-                price=pd.Series(b.open, idx),
-                entries=pd.Series(held & ~prev, idx),
-                exits=pd.Series(~held & prev, idx),
-                fees=costs.commission,
-                slippage=costs.slippage,
-                init_cash=10_000.0,
-                freq="1D",
-            )
-            out.append(float(pf.final_value()))
-        return out
+        return [float(vectorbt_equity(b, s, costs, 10_000.0)[-1]) for b, s in zip(bars, signals, strict=True)]
 
     _progress("backtest: vectorbt first call (numba compile)")
     t0 = time.perf_counter()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from ml.backtest import backtest, buy_and_hold, performance, positions_from_probability
 from ml.config import Costs, LabelSpec, Policy
 from ml.dataset import Bars, sample_bars
 from ml.labels import forward_open_return, make_labels
+from ml.oracle import vectorbt_equity
 
 
 def test_labels_read_next_open_to_following_open() -> None:
@@ -31,26 +31,6 @@ def test_positions_follow_hysteresis_policy() -> None:
     p = np.array([0.5, 0.6, 0.5, 0.49, 0.4, 0.5, 0.55])
     pos = positions_from_probability(p, Policy(enter=0.52, exit=0.48))
     np.testing.assert_array_equal(pos, [0, 1, 1, 1, 0, 0, 1])
-
-
-def _vectorbt_final(bars: Bars, signal: np.ndarray, costs: Costs, init_cash: float) -> np.ndarray:
-    import vectorbt as vbt
-
-    # vectorbt trades at bar i at price[i]; our signal at close t trades at the open of t+1.
-    held = np.concatenate([[0.0], signal[:-1]]) > 0.5
-    prev = np.concatenate([[False], held[:-1]])
-    idx = pd.DatetimeIndex(bars.dates.astype("datetime64[ns]"))
-    pf = vbt.Portfolio.from_signals(
-        close=pd.Series(bars.close, idx),
-        price=pd.Series(bars.open, idx),
-        entries=pd.Series(held & ~prev, idx),
-        exits=pd.Series(~held & prev, idx),
-        fees=costs.commission,
-        slippage=costs.slippage,
-        init_cash=init_cash,
-        freq="1D",
-    )
-    return np.asarray(pf.value().values, dtype=np.float64)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +58,7 @@ def test_backtest_equals_vectorbt_from_signals(aapl: Bars, kind: str, costs: Cos
         signal = np.ones(len(aapl))
     # When both engines run
     ours = backtest(aapl.open, aapl.close, signal, costs, init_cash=10_000.0)
-    theirs = _vectorbt_final(aapl, signal, costs, 10_000.0)
+    theirs = vectorbt_equity(aapl, signal, costs, 10_000.0)
     # Then final equity (and the whole curve) agree to 1e-9 relative
     assert ours.trades > 0
     assert abs(ours.final_equity / theirs[-1] - 1) < 1e-9

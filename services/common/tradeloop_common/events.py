@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -22,3 +24,15 @@ def kind_of(event: dict[str, Any]) -> EventKind:
     if event.get("detail-type") == "Scheduled Event" or event.get("source") == "aws.events":
         return EventKind.SCHEDULE
     return EventKind.UNKNOWN
+
+
+def dispatch(service: str, handlers: Mapping[EventKind, str], event: dict[str, Any], context: Any) -> Any:
+    """Call the handler (``"package.module:function"``) for the event's kind.
+
+    Imported on first use, so a cold start loads only the handler the event needs."""
+    kind = kind_of(event)
+    target = handlers.get(kind)
+    if target is None:
+        raise ValueError(f"{service} service cannot handle a {kind.value} event")
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)(event, context)

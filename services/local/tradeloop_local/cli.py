@@ -107,6 +107,32 @@ def place(args: argparse.Namespace) -> int:
     return 0 if o["status"] == "FILLED" else 3
 
 
+def signals(args: argparse.Namespace) -> int:
+    """`tradeloop signals [--run] [--as-of YYYY-MM-DD]`: the latest signal per symbol, or run the job first."""
+    if args.run:
+        body = {"as_of": args.as_of} if args.as_of else {}
+        report = _call("POST", "/signals/run", json=body)
+        rows, note = report["signals"], f"model {report['model_version']}: {len(report['intents'])} intent(s) sent"
+    else:
+        rows, note = _call("GET", "/signals")["signals"], ""
+    t = Table("symbol", "as of", "action", "p(up)", "target", "model", "reason")
+    for s in rows:
+        p = s.get("probability")
+        t.add_row(
+            s["symbol"],
+            str(s["as_of"])[:19],
+            s.get("action", ""),
+            f"{float(p):.3f}" if p is not None else "-",
+            f"{float(s['target_weight']):.0%}",
+            s["model_version"],
+            s.get("reason") or "",
+        )
+    console.print(t)
+    if note:
+        console.print(note)
+    return 0
+
+
 def controls(args: argparse.Namespace) -> int:
     c = (
         _call("PUT", "/controls", json={"trading_state": args.state, "reason": "cli"})
@@ -289,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("quantity", type=int)
     p.add_argument("--key", help="client_order_id (idempotency key); random if omitted")
     p.set_defaults(fn=place)
+    p = sub.add_parser("signals", help="the latest signal per symbol; --run runs the signal job first")
+    p.add_argument("--run", action="store_true", help="POST /signals/run (as the schedule would)")
+    p.add_argument("--as-of", help="decision time for --run, YYYY-MM-DD (default: now)")
+    p.set_defaults(fn=signals)
     p = sub.add_parser("controls", help="show, or --state to set, the kill switch")
     p.add_argument("--state", choices=["ACTIVE", "REDUCE_ONLY", "HALTED"])
     p.set_defaults(fn=controls)

@@ -6,17 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tradeloop_common.events import EventKind, kind_of
+from tradeloop_common.events import EventKind, dispatch
+
+HANDLERS = {
+    EventKind.HTTP: "order_service.handlers.api:lambda_handler",
+    EventKind.SQS: "order_service.handlers.handle_order_intents:lambda_handler",
+}
 
 
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    kind = kind_of(event)
-    if kind is EventKind.HTTP:
-        from order_service.handlers.api import lambda_handler as http_handler
-
-        return http_handler(event, context)
-    if kind is EventKind.SQS:
-        from order_service.handlers.handle_order_intents import lambda_handler as sqs_handler
-
-        return sqs_handler(event, context)
-    raise ValueError(f"order service cannot handle a {kind.value} event")
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return dispatch("order", HANDLERS, event, context)
