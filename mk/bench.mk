@@ -7,3 +7,7 @@ BENCH_ARGS ?=
 
 bench: install ## performance figures vs the alternatives (ONNX vs TF, ours vs vectorbt, router vs in-process)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+.PHONY: bench-dashboard
+bench-dashboard: install ## dashboard page load in headless Chromium with 1,000 orders and 20 positions
+	$(PY) scripts/bench_dashboard.py --direct

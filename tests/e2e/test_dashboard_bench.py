@@ -1,7 +1,7 @@
 """Page load with 1,000 orders over 20 symbols (20 open positions): Orders and Positions in Chromium.
 
-Prints the figures; fails only when a page takes longer than a generous bound (a regression, not a
-benchmark). The full API-only seeding is `scripts/bench_dashboard.py` without `--direct`."""
+Checks both pages render every row without console errors and prints the timings (never asserts
+them). The figures with API-only seeding: `scripts/bench_dashboard.py` without `--direct`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from tests.e2e.conftest import ROOT, loud
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 N_ORDERS = 1000
-BOUND_SECONDS = 20.0
 
 
 def _bench() -> Any:
@@ -44,7 +43,7 @@ def test_orders_and_positions_render_1000_orders_20_positions(
     # When Orders and Positions are opened (one untimed load, then 3 timed runs each)
     result = bench.measure(driver, dashboard_url, N_ORDERS, n_positions=20, runs=3)
     result["api"] = bench.api_timing(local_api)
-    # Then both render all their data, without console errors, within the bound
+    # Then both render all their data without console errors (measure() waits for every row and
+    # the order count); the timings are reported, never asserted (they belong to `make bench`)
     loud(pytestconfig, f"PAGE LOAD ({N_ORDERS} orders, 20 positions): {result}")
     assert result["console_errors"] == 0
-    assert result["orders"]["median_s"] < BOUND_SECONDS and result["positions"]["median_s"] < BOUND_SECONDS
