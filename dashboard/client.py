@@ -169,8 +169,14 @@ class ApiClient:
         return self.request("GET", "/portfolio")
 
     def history(self, start: str | None = None, end: str | None = None, limit: int = 5000) -> list[dict[str, Any]]:
+        return list(self.history_with_benchmark(start, end, limit).get("snapshots") or [])
+
+    def history_with_benchmark(
+        self, start: str | None = None, end: str | None = None, limit: int = 5000
+    ) -> dict[str, Any]:
+        """``{"snapshots": [...], "benchmark": {"symbols", "points"} | None}`` (buy-and-hold, same dates)."""
         data = self.request("GET", "/portfolio/history", params={"from": start, "to": end, "limit": limit})
-        return list((data or {}).get("snapshots") or [])
+        return data if isinstance(data, dict) else {}
 
     # ----------------------------------------------------------------------- orders
 

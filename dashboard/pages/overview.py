@@ -31,10 +31,7 @@ HINT_NO_HISTORY = (
     "No equity history yet: the portfolio schedule writes a snapshot on each run "
     "(EventBridge in AWS; locally set TRADELOOP_SCHEDULE_SECONDS or run `make demo`)."
 )
-NO_BENCHMARK = (
-    "Buy-and-hold benchmark not shown: the API serves no market data (no bars route), so the curve is "
-    "the account's equity alone."
-)
+NO_BENCHMARK = "Buy-and-hold benchmark appears once there are two equity snapshots with market data."
 
 
 def layout(**_: Any) -> html.Div:
@@ -111,10 +108,24 @@ def _figure(height: int) -> go.Figure:
     return fig
 
 
-def equity_figure(times: list[str], equity: list[float]) -> go.Figure:
+def benchmark_series(benchmark: dict[str, Any] | None) -> tuple[list[str], list[float]]:
+    points = sorted((benchmark or {}).get("points") or [], key=lambda p: str(p.get("as_of")))
+    return [str(p["as_of"]) for p in points], [float(num(p.get("equity")) or 0.0) for p in points]
+
+
+def equity_figure(
+    times: list[str], equity: list[float], bench: tuple[list[str], list[float]] | None = None
+) -> go.Figure:
     fig = _figure(320)
-    fig.add_trace(go.Scatter(x=times, y=equity, mode="lines+markers" if len(times) < 30 else "lines", name="Equity"))
-    fig.update_traces(line={"color": "#2c3e50", "width": 2})
+    mode = "lines+markers" if len(times) < 30 else "lines"
+    fig.add_trace(go.Scatter(x=times, y=equity, mode=mode, name="Equity", line={"color": "#2c3e50", "width": 2}))
+    if bench and len(bench[0]) >= 2:
+        fig.add_trace(
+            go.Scatter(
+                x=bench[0], y=bench[1], mode="lines", name="Buy and hold", line={"color": "#95a5a6", "dash": "dot"}
+            )
+        )
+        fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.08, "x": 0})
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     return fig
 
@@ -177,10 +188,12 @@ def refresh(_n: int) -> tuple[Any, Any, Any, Any, str]:
         return api_error(exc, "Portfolio"), [], None, None, updated_note("Checked")
     alerts: list[Any] = []
     try:
-        snapshots = client.history()
+        history = client.history_with_benchmark()
     except ApiError as exc:
-        snapshots = []
+        history = {}
         alerts.append(api_error(exc, "Equity history"))
+    snapshots = list(history.get("snapshots") or [])
+    benchmark = history.get("benchmark")
     if not portfolio.get("positions") and abs(num(portfolio.get("realized_pnl")) or 0.0) < 0.005:
         alerts.append(
             empty_state(
@@ -196,8 +209,19 @@ def refresh(_n: int) -> tuple[Any, Any, Any, Any, str]:
         dd_body.append(html.Div("Needs at least two equity points.", className="text-muted small"))
     else:
         equity_body.append(
-            dcc.Graph(figure=equity_figure(times, series), config={"displayModeBar": False}, id="overview-equity-graph")
+            dcc.Graph(
+                figure=equity_figure(times, series, benchmark_series(benchmark)),
+                config={"displayModeBar": False},
+                id="overview-equity-graph",
+            )
         )
         dd_body.append(dcc.Graph(figure=drawdown_figure(times, drawdowns(series)), config={"displayModeBar": False}))
-    equity_body.append(html.Div(NO_BENCHMARK, className="small text-muted", id="overview-benchmark-note"))
+    if benchmark and benchmark.get("points"):
+        note = (
+            f"Buy and hold: {', '.join(benchmark.get('symbols') or [])} in equal weights from the first snapshot, "
+            "no costs."
+        )
+    else:
+        note = NO_BENCHMARK
+    equity_body.append(html.Div(note, className="small text-muted", id="overview-benchmark-note"))
     return alerts, kpis(portfolio, snapshots), equity_body, dd_body, updated_note()

@@ -37,6 +37,33 @@ def test_scheduled_snapshot_then_history_filters_by_range(local_runtime, fresh_a
     assert datetime.fromisoformat(all_points[0]["as_of"].replace("Z", "+00:00")).hour == 21
 
 
+def test_history_carries_an_equal_weight_buy_and_hold_benchmark(local_runtime, fresh_account) -> None:
+    from decimal import Decimal
+
+    from tradeloop_common.dal.bars import BarsRepository
+    from tradeloop_common.settings import get_settings
+
+    api = local_runtime.api_url
+    days = ("2013-01-02", "2013-01-03", "2013-01-04")
+    for day in days:
+        local_runtime.pools["portfolio"].invoke(
+            {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {"as_of": f"{day}T21:00:00+00:00"}}
+        )
+    body = requests.get(f"{api}/portfolio/history", timeout=30).json()
+    bench = body["benchmark"]
+    assert bench["symbols"] == ["AAPL", "GOOG", "IBM", "MSFT"]
+    assert [p["as_of"][:10] for p in bench["points"]] == list(days)
+    # Starts at the first snapshot's equity; then each quarter moves with its own close
+    start = Decimal(str(body["snapshots"][0]["equity"]))
+    assert Decimal(str(bench["points"][0]["equity"])) == start
+    repo = BarsRepository(get_settings().data_bucket)
+    closes = {
+        s: {str(d): c for d, c in zip(repo.get(s).dates, repo.get(s).close, strict=True)} for s in bench["symbols"]
+    }
+    expected = sum(start / 4 * closes[s]["2013-01-04"] / closes[s]["2013-01-02"] for s in bench["symbols"])
+    assert Decimal(str(bench["points"][-1]["equity"])) == expected.quantize(Decimal("0.01"))
+
+
 def test_openapi_document_is_served(local_api) -> None:
     spec = requests.get(f"{local_api}/openapi.json", timeout=30).json()
     assert spec["openapi"].startswith("3.") and "/orders" in spec["paths"]

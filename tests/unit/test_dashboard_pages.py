@@ -96,3 +96,19 @@ def test_a_force_promoted_model_is_flagged_with_the_gate_reasons() -> None:
     rendered = str(model.render(body))
     assert "model-forced" in rendered and "FAIL; after-cost Sharpe +0.39 does not beat" in rendered
     assert "Open the model report" in rendered
+
+
+def test_equity_chart_draws_buy_and_hold_beside_the_account() -> None:
+    overview = page("overview")
+    bench = overview.benchmark_series(
+        {
+            "points": [
+                {"as_of": "2013-01-03T21:00:00Z", "equity": 101.5},
+                {"as_of": "2013-01-02T21:00:00Z", "equity": 100},
+            ]
+        }
+    )
+    assert bench == (["2013-01-02T21:00:00Z", "2013-01-03T21:00:00Z"], [100.0, 101.5])
+    fig = overview.equity_figure(["a", "b"], [100.0, 99.0], bench)
+    assert [t.name for t in fig.data] == ["Equity", "Buy and hold"]
+    assert [t.name for t in overview.equity_figure(["a", "b"], [100.0, 99.0], ([], [])).data] == ["Equity"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 
-from portfolio_service.models.output import Health, History
+from portfolio_service.models.output import Benchmark, BenchmarkPoint, Health, History
 from tradeloop_common.clock import Clock, SystemClock
 from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.dal.registry import read_live_version
@@ -41,9 +42,29 @@ def history(start: datetime | None, end: datetime | None, limit: int) -> History
     if start and end and start > end:
         raise UnprocessableError("'from' is after 'to'", [{"field": "from", "fix": "pass from <= to"}])
     settings = get_settings()
-    return History(
-        account_id=settings.account_id, snapshots=get_snapshot_store().query(settings.account_id, start, end, limit)
-    )
+    snapshots = get_snapshot_store().query(settings.account_id, start, end, limit)
+    return History(account_id=settings.account_id, snapshots=snapshots, benchmark=buy_and_hold(snapshots))
+
+
+def buy_and_hold(snapshots: list[Snapshot]) -> Benchmark | None:
+    """Equal weights of every symbol with data, bought at the close on or before the first snapshot
+    with its equity and held: what the account would be worth had it traded nothing else."""
+    if len(snapshots) < 2:
+        return None
+    repo = _bars()
+    series = {symbol: repo.get(symbol) for symbol in repo.symbols()}  # one read each, not one per point
+    start = {s: c[1] for s, b in series.items() if (c := b.last_close(snapshots[0].as_of)) is not None}
+    if not start:
+        return None
+    share = snapshots[0].equity / len(start)
+    points = []
+    for snap in snapshots:
+        value = Decimal(0)
+        for symbol, price0 in start.items():
+            last = series[symbol].last_close(snap.as_of)
+            value += share * (last[1] if last else price0) / price0
+        points.append(BenchmarkPoint(as_of=snap.as_of, equity=value.quantize(Decimal("0.01"))))
+    return Benchmark(symbols=sorted(start), points=points)
 
 
 def take_snapshot(as_of: datetime | None) -> Snapshot:
