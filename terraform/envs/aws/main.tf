@@ -235,19 +235,28 @@ module "schedule" {
 module "dashboard" {
   source = "../../modules/dashboard"
 
-  name               = "${local.name}-dashboard"
-  image_tag          = var.dashboard_image_tag
-  desired_count      = var.dashboard_desired_count
-  allowed_cidrs      = var.allowed_cidrs
-  certificate_arn    = var.certificate_arn
-  api_execution_arn  = module.http_api.execution_arn
-  log_retention_days = var.log_retention_days
+  name                = "${local.name}-dashboard"
+  image_tag           = var.dashboard_image_tag
+  desired_count       = var.dashboard_desired_count
+  allowed_cidrs       = var.allowed_cidrs
+  certificate_arn     = var.certificate_arn
+  api_execution_arn   = module.http_api.execution_arn
+  password_secret_arn = var.dashboard_password_secret_arn
+  log_retention_days  = var.log_retention_days
 
-  container_environment = {
-    TRADELOOP_API_URL  = module.http_api.api_endpoint
-    AWS_REGION         = local.region
-    AWS_DEFAULT_REGION = local.region
-  }
+  # SigV4 with the task role (every route is AWS_IAM); TRADELOOP_ENV=aws: no password, no start.
+  container_environment = merge(
+    {
+      TRADELOOP_API_URL   = module.http_api.api_endpoint
+      TRADELOOP_API_SIGV4 = "true"
+      TRADELOOP_ENV       = "aws"
+      AWS_REGION          = local.region
+      AWS_DEFAULT_REGION  = local.region
+    },
+    var.dashboard_password_secret_arn == null ? {} : {
+      TRADELOOP_DASHBOARD_PASSWORD_SECRET_ARN = var.dashboard_password_secret_arn
+    },
+  )
 
   tags = local.tags
 }

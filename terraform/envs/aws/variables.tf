@@ -117,3 +117,9 @@ variable "alert_emails" {
   type        = list(string)
   default     = []
 }
+
+variable "dashboard_password_secret_arn" {
+  description = "Secrets Manager ARN holding the dashboard login password (plain string, or JSON with password and optional username). There is no default password: without it the dashboard refuses to start."
+  type        = string
+  default     = null
+}

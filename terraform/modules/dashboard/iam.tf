@@ -33,13 +33,21 @@ locals {
     },
   ]
 
-  # The task may call the HTTP API (SigV4) and nothing else.
-  task_statements = [{
-    Sid      = "InvokeApi"
-    Effect   = "Allow"
-    Action   = ["execute-api:Invoke"]
-    Resource = ["${var.api_execution_arn}/*"]
-  }]
+  # The task may call the HTTP API (SigV4) and read its login secret, nothing else.
+  task_statements = concat(
+    [{
+      Sid      = "InvokeApi"
+      Effect   = "Allow"
+      Action   = ["execute-api:Invoke"]
+      Resource = ["${var.api_execution_arn}/*"]
+    }],
+    var.password_secret_arn == null ? [] : [{
+      Sid      = "ReadLoginSecret"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:GetSecretValue"]
+      Resource = [var.password_secret_arn]
+    }],
+  )
 }
 
 resource "aws_iam_role" "execution" {

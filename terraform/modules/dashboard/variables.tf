@@ -100,6 +100,12 @@ variable "api_execution_arn" {
   default     = ""
 }
 
+variable "password_secret_arn" {
+  description = "Secrets Manager ARN of the dashboard login password; the task role may read this secret only. Null: no secret access (the dashboard then needs TRADELOOP_DASHBOARD_PASSWORD, or refuses to start in AWS)."
+  type        = string
+  default     = null
+}
+
 ################################################################################
 # Network
 ################################################################################

@@ -105,3 +105,21 @@ run "https_with_a_certificate" {
     error_message = "With a certificate: HTTPS only, TLS 1.2+."
   }
 }
+
+run "task_role_reads_only_the_login_secret_when_given" {
+  command = plan
+
+  variables {
+    password_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tradeloop-dashboard-AbCdEf"
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.task[0].policy).Statement[1] == {
+      Sid      = "ReadLoginSecret"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:GetSecretValue"]
+      Resource = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:tradeloop-dashboard-AbCdEf"]
+    }
+    error_message = "With a secret ARN, the task role may read that one secret (and still invoke the API)."
+  }
+}
