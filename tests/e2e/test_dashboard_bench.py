@@ -33,11 +33,18 @@ def test_orders_and_positions_render_1000_orders_20_positions(
     local_api: str,
     aws_env: dict[str, Any],
     fresh_account: Any,
+    request: pytest.FixtureRequest,
 ) -> None:
     bench = _bench()
     # Given 1,000 orders over 20 symbols and 20 open positions
     fresh_account(Decimal("1000000"))
-    bench.seed_symbols(aws_env["session"], aws_env["stack"]["TRADELOOP_DATA_BUCKET"])
+    bucket, s3 = aws_env["stack"]["TRADELOOP_DATA_BUCKET"], aws_env["session"].client("s3")
+    bench.seed_symbols(aws_env["session"], bucket)
+    # The data bucket is shared by the whole session: the other suites expect the four sample symbols.
+    request.addfinalizer(
+        lambda: [s3.delete_object(Bucket=bucket, Key=f"bars/daily/{sym}.csv") for sym in bench.SYNTHETIC]
+    )
+    request.addfinalizer(fresh_account)  # runs first: no position is left in a symbol without bars
     bench.seed_orders_direct(local_api, N_ORDERS, log=lambda m: loud(pytestconfig, m))
     bench.warm_api(local_api)
     # When Orders and Positions are opened (one untimed load, then 3 timed runs each)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -31,26 +33,45 @@ def terraform_stack(terraform: Terraform, tmp_path_factory: pytest.TempPathFacto
     """A fresh emulator, the stack applied to it by Terraform and seeded, the local runtime in front."""
     from tradeloop_local import stackctl
     from tradeloop_local.config import load_config
-    from tradeloop_local.emulator import Emulator
     from tradeloop_local.runtime import LocalRuntime
 
     state_dir = tmp_path_factory.mktemp("state")
     saved = dict(os.environ)
     os.environ.update(TRADELOOP_STATE_DIR=str(state_dir), TRADELOOP_PROVISION="terraform")
-    emulator = Emulator(port=0).start()
+    # The emulator in its own process, as `make up` runs it: moto's backends are global to a process,
+    # so an in-process emulator would already hold the session stack's tables, buckets and queues.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "tradeloop_local", "emulator", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
     runtime = None
     try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(endpoint, timeout=2)
+                break
+            except requests.ConnectionError:
+                if emulator.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the emulator did not start on {endpoint}") from None
+                time.sleep(0.3)
         started = time.monotonic()
         messages: list[str] = []
-        stack = stackctl.bootstrap(emulator.url, load_config(), fresh=True, log=messages.append)
+        stack = stackctl.bootstrap(endpoint, load_config(), fresh=True, log=messages.append)
         elapsed = time.monotonic() - started
         print(f"terraform-provisioned embedded stack: {elapsed:.0f}s ({'; '.join(messages)})", file=sys.__stderr__)
-        runtime = LocalRuntime(stack=stack, endpoint_url=emulator.url, concurrency=1, poll=False).start()
-        yield {"stack": stack, "api": runtime.api_url, "endpoint": emulator.url, "state": state_dir, "log": messages}
+        runtime = LocalRuntime(stack=stack, endpoint_url=endpoint, concurrency=1, poll=False).start()
+        yield {"stack": stack, "api": runtime.api_url, "endpoint": endpoint, "state": state_dir, "log": messages}
     finally:
         if runtime is not None:
             runtime.stop()
-        emulator.stop()
+        emulator.terminate()
+        emulator.wait(timeout=10)
         os.environ.clear()
         os.environ.update(saved)
         _reset_caches()
