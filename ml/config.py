@@ -88,7 +88,7 @@ class TrainConfig:
     symbols: tuple[str, ...] = SAMPLE_SYMBOLS
     folds: int = 5
     min_train_frac: float = 0.4  # share of dates before the first test block
-    purge: int = 2  # samples dropped between train and test; >= LabelSpec.horizon
+    purge: int = 2  # trading dates dropped between train and test (all symbols); >= LabelSpec.horizon
     window: int = 20  # feature rows per sample for the sequence model
     epochs: int = 30
     batch_size: int = 256

@@ -92,9 +92,22 @@ def _wipe(session: boto3.session.Session, table: str, keys: list[str]) -> None:
             ddb.delete_item(TableName=table, Key={k: item[k] for k in keys})
 
 
+def _empty_queue(session: boto3.session.Session, queue_url: str) -> None:
+    """Delete every visible message (PurgeQueue is limited to once a minute)."""
+    sqs = session.client("sqs")
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+        "Messages", []
+    ):
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+        )
+
+
 @pytest.fixture
 def fresh_account(aws_env: dict[str, Any]) -> Callable[[Decimal], None]:
-    """Reset the paper account to ``cash`` with no orders, positions, snapshots or idempotency records."""
+    """Reset the paper account to ``cash`` with no orders, positions, snapshots, idempotency records,
+    signals or queued intents."""
 
     def reset(cash: Decimal = Decimal("100000")) -> None:
         stack, session = aws_env["stack"], aws_env["session"]
@@ -103,6 +116,9 @@ def fresh_account(aws_env: dict[str, Any]) -> Callable[[Decimal], None]:
         _wipe(session, stack["TRADELOOP_CONTROLS_TABLE"], ["account_id"])
         _wipe(session, stack["TRADELOOP_SNAPSHOTS_TABLE"], ["account_id", "as_of"])
         _wipe(session, stack["TRADELOOP_IDEMPOTENCY_TABLE"], ["id"])
+        # Nothing left over from another module: no signal rows, no queued intents.
+        _wipe(session, stack["TRADELOOP_SIGNALS_TABLE"], ["symbol", "as_of"])
+        _empty_queue(session, stack["TRADELOOP_ORDER_QUEUE_URL"])
         from tradeloop_local.seed import seed_account
 
         seed_account(cash)

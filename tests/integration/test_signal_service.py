@@ -227,7 +227,7 @@ def test_same_scheduled_event_twice_gives_same_signals_one_intent_per_change_and
     drain_queue(local_runtime)
     orders = requests.get(f"{local_api}/orders", timeout=60).json()["orders"]
     assert len(orders) == len(changes)
-    assert {o["client_order_id"] for o in orders} == {i["intent_id"] for i in first["intents"]}
+    assert {o["client_order_id"] for o in orders} == {f"signal:{i['intent_id']}" for i in first["intents"]}
     assert all(o["status"] == "FILLED" and o["side"] == "BUY" for o in orders), orders
 
 

@@ -94,7 +94,9 @@ locals {
     TRADELOOP_SLIPPAGE_BPS      = tostring(var.slippage_bps)
   }
 
-  dynamodb_rw   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"]
+  dynamodb_rw = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"]
+  # Only Powertools idempotency deletes (a record whose call failed); orders and the book are never deleted.
+  dynamodb_rwd  = concat(local.dynamodb_rw, ["dynamodb:DeleteItem"])
   dynamodb_read = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"]
 
   # Table ARN plus its indexes.
@@ -118,8 +120,9 @@ locals {
       statements = merge(local.read_bars, {
         TablesReadWrite = {
           actions   = local.dynamodb_rw
-          resources = flatten([for t in ["orders", "accounts", "controls", "idempotency"] : local.table_resources[t]])
+          resources = flatten([for t in ["orders", "accounts", "controls"] : local.table_resources[t]])
         }
+        IdempotencyReadWrite = { actions = local.dynamodb_rwd, resources = local.table_resources["idempotency"] }
         QueueConsume = {
           actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
           resources = [module.queue.queue_arn]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -32,6 +33,19 @@ class ControlsStore:
             updated_at=data.get("updated_at"),
             version=as_int(data.get("version", 0)),
         )
+
+    def unchanged_check(self, account_id: str, version: int) -> dict[str, Any]:
+        """A TransactWriteItems ConditionCheck: the controls are still the ones read at ``version``.
+
+        Added to a fill's transaction, so an order that passed the risk checks against ACTIVE
+        controls cannot fill after a kill switch was thrown in between (it re-reads instead)."""
+        check: dict[str, Any] = {"TableName": self._table, "Key": to_item({"account_id": account_id})}
+        if version == 0:
+            check["ConditionExpression"] = "attribute_not_exists(account_id)"
+        else:
+            check["ConditionExpression"] = "version = :v"
+            check["ExpressionAttributeValues"] = to_item({":v": version})
+        return {"ConditionCheck": check}
 
     def put(self, account_id: str, controls: Controls, expected_version: int) -> Controls:
         assert controls.updated_at is not None

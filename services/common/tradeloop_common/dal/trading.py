@@ -58,7 +58,11 @@ class TradingStore(ABC):
         """Store an order that moves no money (a rejection). False if the id already exists."""
 
     @abstractmethod
-    def commit_fill(self, order: Order, effect: FillEffect, before: Position) -> CommitOutcome: ...
+    def commit_fill(
+        self, order: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+    ) -> CommitOutcome:
+        """Order + fill + cash + position in one transaction; ``guard`` is one more ConditionCheck
+        item (the controls as read), whose failure is a CONFLICT."""
 
     @abstractmethod
     def open_account(self, account_id: str, cash: Decimal) -> bool:
@@ -229,7 +233,9 @@ class DynamoTradingStore(TradingStore):
             raise
 
     # ---- the money path -----------------------------------------------------------------------
-    def commit_fill(self, order: Order, effect: FillEffect, before: Position) -> CommitOutcome:
+    def commit_fill(
+        self, order: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+    ) -> CommitOutcome:
         now = iso(order.created_at)
         cash_update: dict[str, Any] = {
             "TableName": self._accounts,
@@ -283,6 +289,7 @@ class DynamoTradingStore(TradingStore):
             },
             {"Update": cash_update},
             {"Update": position_update},
+            *([guard] if guard else []),
         ]
         try:
             # No ClientRequestToken: a retry after CONFLICT sends different contents, which the
@@ -300,12 +307,13 @@ class DynamoTradingStore(TradingStore):
 
 
 def _outcome_from(reasons: list[str], exc: Exception) -> CommitOutcome:
-    padded = (reasons + ["None"] * 3)[:3]
+    padded = (reasons + ["None"] * 4)[:4]
     if padded[0] == "ConditionalCheckFailed":
         return CommitOutcome.DUPLICATE
     if padded[1] == "ConditionalCheckFailed":
         return CommitOutcome.INSUFFICIENT_CASH
-    if padded[2] == "ConditionalCheckFailed" or "TransactionConflict" in padded:
+    # [2]: the position moved under a sell; [3]: the controls changed (e.g. the kill switch): re-read.
+    if "ConditionalCheckFailed" in padded[2:] or "TransactionConflict" in padded:
         return CommitOutcome.CONFLICT
     raise StoreError(f"transaction cancelled: {reasons}") from exc
 

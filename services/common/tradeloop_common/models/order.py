@@ -51,6 +51,11 @@ class Order(BaseModel):
         return sum(f.quantity for f in self.fills)
 
 
+# Orders placed for intents are keyed "signal:<intent_id>"; the API refuses client_order_ids with
+# this prefix, so a manual order can never take an intent's order (or the other way round).
+INTENT_KEY_PREFIX = "signal:"
+
+
 class OrderIntent(BaseModel):
     """What the signal service asks for: a target weight for a symbol, decided at ``as_of``."""
 

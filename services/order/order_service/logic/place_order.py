@@ -129,7 +129,8 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
             effect = apply_fill(position, ticket.side, ticket.quantity, px, deps.commission_bps)
             fill = Fill(price=px, quantity=ticket.quantity, commission=effect.commission, filled_at=filled_at)
             order = Order(**base, status=OrderStatus.FILLED, fills=[fill])
-            outcome = deps.store.commit_fill(order, effect, position)
+            guard = deps.controls.unchanged_check(deps.account_id, controls.version)
+            outcome = deps.store.commit_fill(order, effect, position, guard)
             if outcome is CommitOutcome.COMMITTED:
                 logger.info(
                     "order filled",
@@ -145,7 +146,7 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
             if outcome is CommitOutcome.DUPLICATE:
                 return _same_or_conflict(deps.store.get_order(order_id), ticket)
             if outcome is CommitOutcome.CONFLICT:
-                # Someone else changed this position between our read and our write: re-read.
+                # The position or the controls changed between our read and our write: re-read.
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
                 continue
             reason = f"insufficient cash: need {-effect.cash_delta}, have less when the fill was booked"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tradeloop_common.models import OrderStatus, RiskLimits, Side, TradingState
+from tradeloop_common.models.order import INTENT_KEY_PREFIX
 from tradeloop_common.models.types import Symbol
 
 ClientOrderId = Annotated[
@@ -39,6 +40,15 @@ class CreateOrderRequest(BaseModel):
             description="Optional price to fill against instead of the market data",
         ),
     ] = None
+
+    @field_validator("client_order_id")
+    @classmethod
+    def _not_an_intent_key(cls, value: str) -> str:
+        if value.startswith(INTENT_KEY_PREFIX):
+            raise ValueError(
+                f"the prefix {INTENT_KEY_PREFIX!r} is reserved for order intents; choose another client_order_id"
+            )
+        return value
 
 
 class LimitsPatch(BaseModel):
