@@ -137,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     env = function_env(stack["environment"], stack["endpoint_url"])
     os.environ.update(env)
+    # The progress lines are the report; the handlers' per-call JSON logs and EMF metrics would
+    # bury them (set POWERTOOLS_LOG_LEVEL=INFO to see them).
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning")  # "no metrics to publish", per call
     get_environment_variables.cache_clear()
     aws.reset_clients()
     runtime = LocalRuntime(stack=stack["environment"], endpoint_url=stack["endpoint_url"], poll=False).start()
