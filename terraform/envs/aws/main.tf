@@ -78,7 +78,8 @@ locals {
   data_bucket = module.storage.bucket_arns["data"]
   model_store = module.storage.bucket_arns["models"]
 
-  environment = {
+  # Resource names keyed by the environment variable names of docs/architecture.md (output "stack").
+  stack = {
     TRADELOOP_ORDERS_TABLE      = module.tables.table_names["orders"]
     TRADELOOP_ACCOUNTS_TABLE    = module.tables.table_names["accounts"]
     TRADELOOP_CONTROLS_TABLE    = module.tables.table_names["controls"]
@@ -88,11 +89,14 @@ locals {
     TRADELOOP_DATA_BUCKET       = module.storage.bucket_names["data"]
     TRADELOOP_MODELS_BUCKET     = module.storage.bucket_names["models"]
     TRADELOOP_ORDER_QUEUE_URL   = module.queue.queue_url
-    TRADELOOP_ACCOUNT_ID        = var.account_id_setting
-    TRADELOOP_MODEL_NAME        = var.model_name
-    TRADELOOP_COMMISSION_BPS    = tostring(var.commission_bps)
-    TRADELOOP_SLIPPAGE_BPS      = tostring(var.slippage_bps)
   }
+
+  environment = merge(local.stack, {
+    TRADELOOP_ACCOUNT_ID     = var.account_id_setting
+    TRADELOOP_MODEL_NAME     = var.model_name
+    TRADELOOP_COMMISSION_BPS = tostring(var.commission_bps)
+    TRADELOOP_SLIPPAGE_BPS   = tostring(var.slippage_bps)
+  })
 
   dynamodb_rw = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"]
   # Only Powertools idempotency deletes (a record whose call failed); orders and the book are never deleted.

@@ -33,17 +33,7 @@ output "dashboard_service_name" {
 
 output "stack" {
   description = "Resource names keyed by the environment variable names of docs/architecture.md."
-  value = {
-    TRADELOOP_ORDERS_TABLE      = module.tables.table_names["orders"]
-    TRADELOOP_ACCOUNTS_TABLE    = module.tables.table_names["accounts"]
-    TRADELOOP_CONTROLS_TABLE    = module.tables.table_names["controls"]
-    TRADELOOP_SIGNALS_TABLE     = module.tables.table_names["signals"]
-    TRADELOOP_SNAPSHOTS_TABLE   = module.tables.table_names["snapshots"]
-    TRADELOOP_IDEMPOTENCY_TABLE = module.tables.table_names["idempotency"]
-    TRADELOOP_DATA_BUCKET       = module.storage.bucket_names["data"]
-    TRADELOOP_MODELS_BUCKET     = module.storage.bucket_names["models"]
-    TRADELOOP_ORDER_QUEUE_URL   = module.queue.queue_url
-  }
+  value       = local.stack
 }
 
 output "function_names" {
