@@ -102,6 +102,26 @@ def test_models_current_returns_manifest_and_a_working_h5_url(
     assert "/v-current/report.html" in body["report_url"]
 
 
+def test_run_posted_as_a_form_is_400_naming_the_json_header_and_writes_nothing(
+    local_api: str, aws_env: dict[str, Any], clean: None
+) -> None:
+    # Given the body `curl -d` sends without a header: JSON text under a form content type
+    body = '{"as_of": "2012-06-01", "symbols": ["IBM"]}'
+    r = requests.post(
+        f"{local_api}/signals/run",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=60,
+    )
+    # Then 400 says which header to send, and nothing is written
+    assert r.status_code == 400, r.text
+    assert "Content-Type: application/json" in r.json()["error"]["details"][0]["fix"]
+    assert table_count(aws_env, "TRADELOOP_SIGNALS_TABLE") == 0
+    # And with the header (the README's curl example) the same body runs
+    r = requests.post(f"{local_api}/signals/run", data=body, headers={"content-type": "application/json"}, timeout=120)
+    assert r.status_code == 200, r.text
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -15,6 +15,7 @@ from tradeloop_common.errors import TradeloopError
 from tradeloop_common.observability import logger
 
 MAX_BODY_BYTES = 64 * 1024
+JSON_HEADER = "Content-Type: application/json"
 ERROR_CODES = {
     400: "bad_request",
     404: "not_found",
@@ -63,11 +64,19 @@ def _field_fix(err: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_raw_body(event: dict[str, Any]) -> dict[str, Any] | None:
-    """Reject what OpenAPI validation would mishandle: oversized bodies, and non-object JSON
-    (Powertools 3.37 silently validates only the first element of a JSON list)."""
+    """Reject what OpenAPI validation would mishandle: oversized bodies, bodies not sent as JSON
+    (``curl -d`` sends a form, which Powertools parses as one), and non-object JSON (Powertools 3.37
+    silently validates only the first element of a JSON list)."""
     body = event.get("body")
     if body in (None, ""):
         return None
+    content_type = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
+    if content_type and not content_type.strip().lower().startswith("application/json"):
+        return _raw_error(
+            400,
+            f"request body must be JSON; it was sent as {content_type!r}",
+            [{"field": "content-type", "fix": f"send the header '{JSON_HEADER}' (curl: -H '{JSON_HEADER}')"}],
+        )
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
     if len(raw) > MAX_BODY_BYTES:
         return _raw_error(
