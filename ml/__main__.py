@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from ml.config import Costs, LabelSpec, TrainConfig
+from ml.config import Costs, GateSpec, LabelSpec, TrainConfig
 
 EXIT_REFUSED = 3  # the gate or a verification refused (nothing changed)
 EXIT_CONFLICT = 4  # another promotion won the race
@@ -30,6 +30,8 @@ def _config(args: argparse.Namespace) -> TrainConfig:
         changes["label"] = LabelSpec(dead_zone=args.dead_zone)
     if getattr(args, "quiet", False):
         changes["verbose"] = 0
+    if getattr(args, "trials", None) is not None:
+        changes["gate"] = replace(GateSpec(), configurations=args.trials)
     return replace(cfg, **changes)
 
 
@@ -45,6 +47,12 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dead-zone", type=float, help="label dead zone (absolute return), default 0")
     p.add_argument("--source", default="s3", help="s3 (data bucket), sample, or a folder of <SYMBOL>.csv")
     p.add_argument("--quiet", action="store_true", help="no per-epoch Keras progress")
+    p.add_argument(
+        "--trials",
+        type=int,
+        help="configurations already tried on this data outside these runs (the gate corrects for them; "
+        "runs on the same data are counted for you)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,23 +77,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("promote", help="point LATEST at VERSION (gated, conditional put)")
     p.add_argument("version")
-    p.add_argument("--force", action="store_true", help="skip the beats-logistic gate")
+    p.add_argument("--force", action="store_true", help="promote even if the gate refuses")
     sub.add_parser("rollback", help="point LATEST back at the previously live version")
     sub.add_parser("versions", help="list published versions and the live one")
 
     p = sub.add_parser("train-and-publish", help="ingest-if-needed -> evaluate -> train -> publish -> promote")
     _train_args(p)
-    p.add_argument("--ingest-source", choices=("sample", "yfinance"), default="sample")
+    p.add_argument(
+        "--ingest-source",
+        choices=("sample", "csv", "yfinance"),
+        default="sample",
+        help="where missing bars come from; csv stores the --symbols found in --path first",
+    )
+    p.add_argument("--path", help="CSV file or folder of <SYMBOL>.csv (with --ingest-source csv)")
     p.add_argument("--no-promote", action="store_true")
     p.add_argument("--force", action="store_true", help="promote even if the gate refuses")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if "csv" in (getattr(args, "source", None), getattr(args, "ingest_source", None)) and not getattr(
+        args, "path", None
+    ):
+        parser.error("--path (a CSV file or a folder of <SYMBOL>.csv) is required with csv")
     # Imported here so `--help` and argument errors stay instant (no numpy/TF import).
     from ml import pipeline
     from ml.dataset import IngestError
+    from ml.leakage import LookAheadError
     from ml.publish import ParityError
     from ml.registry import PromotionConflict, PromotionRefused, Registry
 
@@ -118,8 +138,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(("* " if v == live else "  ") + v)
         elif args.command == "train-and-publish":
             cfg = _config(args)
-            pipeline.train_and_publish(cfg, args.ingest_source, promote=not args.no_promote, force=args.force)
-    except IngestError as exc:
+            pipeline.train_and_publish(
+                cfg, args.ingest_source, promote=not args.no_promote, force=args.force, path=args.path
+            )
+    except (IngestError, LookAheadError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (PromotionRefused, ParityError) as exc:

@@ -22,7 +22,7 @@ from tradeloop_common.accounting import apply_fill, commission_for, fill_price, 
 from tradeloop_common.dal.bars import Bars
 from tradeloop_common.models import Controls, Portfolio, Position, Side
 from tradeloop_common.money import cents
-from tradeloop_common.policy import intent_order, target_weights
+from tradeloop_common.policy import intent_order, policy_target_weights, target_weights
 from tradeloop_common.predictor import OnnxPredictor
 from tradeloop_common.risk import check_order
 from tradeloop_common.valuation import close_of
@@ -95,8 +95,18 @@ def buy_and_hold(open_: np.ndarray, close: np.ndarray, costs: Costs, init_cash: 
     return backtest(open_, close, np.ones(len(close)), costs, init_cash)
 
 
-def performance(equity: np.ndarray, held: np.ndarray | None = None, init_cash: float | None = None) -> dict[str, float]:
-    """CAGR, annualised Sharpe/Sortino (252 days, rf = 0), max drawdown, turnover, hit rate."""
+def performance(
+    equity: np.ndarray,
+    held: np.ndarray | None = None,
+    init_cash: float | None = None,
+    trades: np.ndarray | None = None,
+) -> dict[str, float]:
+    """CAGR, annualised Sharpe/Sortino (252 days, rf = 0), max drawdown, turnover, exposure, hit rate.
+
+    ``held``: [n] or [n, symbols], the share of equity in each position during each bar.
+    ``trades``: the same shape, 1 where a position traded; without it, changes of ``held`` count
+    (right for a 0/1 series that starts flat). Pass it for a slice of a longer run: a slice's first
+    bar is not a trade just because the position was already open."""
     eq = np.asarray(equity, dtype=np.float64)
     start = eq[0] if init_cash is None else init_cash
     full = np.concatenate([[start], eq])
@@ -114,12 +124,13 @@ def performance(equity: np.ndarray, held: np.ndarray | None = None, init_cash: f
         "max_drawdown": float((full / peak - 1.0).min()),
     }
     if held is not None:
-        # held: [n] or [n, sleeves] fraction invested per sleeve during each bar.
         h = np.asarray(held, dtype=np.float64).reshape(len(eq), -1)
-        changes = np.abs(np.diff(np.vstack([np.zeros((1, h.shape[1])), h]), axis=0))
-        out["turnover"] = float(changes.sum() / h.shape[1] / years)  # position changes per sleeve-year
-        exposure = h.mean(axis=1)
-        out["exposure"] = float(exposure.mean()) if len(h) else 0.0
+        if trades is None:
+            trades = np.abs(np.diff(np.vstack([np.zeros((1, h.shape[1])), h]), axis=0)) > 0
+        t = np.asarray(trades, dtype=np.float64).reshape(len(eq), -1)
+        out["turnover"] = float(t.sum() / t.shape[1] / years)  # trades per symbol-year
+        exposure = h.sum(axis=1)
+        out["exposure"] = float(exposure.mean()) if len(h) else 0.0  # mean gross exposure
         in_market = exposure > 0
         # Share of invested days that made money (daily, after costs).
         out["hit_rate"] = float((rets[in_market] > 0).mean()) if in_market.any() else 0.0
@@ -185,8 +196,7 @@ def live_targets(
         )
         fresh = (last >= 0) & (np.busday_count(bar_day, np.array(days, dtype="datetime64[D]")) <= max_bar_age_days)
         p = np.where(fresh, prob[np.maximum(last, 0)], np.nan)
-        enter, exit_, weight = (float(policy[k]) for k in ("enter", "exit", "weight_when_long"))
-        out[symbol] = target_weights(p, enter, exit_, weight)
+        out[symbol] = policy_target_weights(p, policy, symbol)  # the symbol's weight in the manifest
     return out
 
 

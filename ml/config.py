@@ -62,32 +62,58 @@ class Costs:
         return cls(float(env.commission_bps), float(env.slippage_bps))
 
 
+TIE_TOLERANCE = 1e-9  # |open-to-open return| at or below this is a tie (float noise of adjusted prices)
+
+
 @dataclass(frozen=True)
 class LabelSpec:
-    """y[t] = 1 if open[t+2]/open[t+1] - 1 > dead_zone, 0 if < -dead_zone, else dropped.
+    """y[t] = 1 if open[t+2]/open[t+1] - 1 > dead_zone, 0 if < -dead_zone, else no label (NaN).
 
-    A signal computed at the close of t fills at the open of t+1 and is next revised at
-    the open of t+2: that is the return the position earns.
+    A signal computed at the close of t fills at the open of t+1 and is next revised at the
+    open of t+2: that is the return the position earns. Ties are excluded, never called "down":
+    with ``dead_zone = 0`` a flat day (next open == following open) has no label, so it is neither
+    trained on nor counted in AUC (it is still traded, like every bar).
     """
 
     horizon: int = 2  # bars after t that the label reads (t+1 and t+2)
     dead_zone: float = 0.0
 
+    @property
+    def ties(self) -> str:
+        zone = max(self.dead_zone, TIE_TOLERANCE)
+        return f"excluded: |return| <= {zone:g} has no label (not trained on, not scored; still traded)"
+
 
 @dataclass(frozen=True)
 class Policy:
-    """Probability -> position: long above ``enter``, flat below ``exit``, else keep (hysteresis)."""
+    """Probability -> position, the parameters of ``tradeloop_common.policy``: long above ``enter``,
+    flat below ``exit``, else keep (hysteresis); each symbol of the universe is
+    ``min(weight_when_long, max_gross_exposure / N)`` of equity when long."""
 
     enter: float = 0.52
     exit: float = 0.48
-    weight_when_long: float = 0.25  # of equity per symbol: four sample symbols share the book
+    weight_when_long: float = 0.25  # per-symbol cap, well inside the order service's max_position_weight 0.5
+    max_gross_exposure: float = 1.0  # the order service's default max_gross_exposure
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """The promotion gate (``ml.gate``): significance tests and the look-ahead sentinel."""
+
+    level: float = 0.05  # family-wise: P(promote | no skill) <= level, whichever candidate is picked
+    replicates: int = 2000  # bootstrap replicates (p-value resolution ~ 1/replicates)
+    mean_block: float = 0.0  # stationary-bootstrap mean block length in dates; 0 = n_dates ** (1/3)
+    configurations: int = 1  # configurations tried on this data outside this run (--trials); Bonferroni
+    # Daily bars do not allow these out of sample: they mean the future leaked into the inputs.
+    max_plausible_auc: float = 0.60
+    max_plausible_sharpe: float = 3.0
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     symbols: tuple[str, ...] = SAMPLE_SYMBOLS
     folds: int = 5
-    min_train_frac: float = 0.4  # share of dates before the first test block
+    min_train_frac: float = 0.4  # share of the symbols' common dates before the first test block
     purge: int = 2  # trading dates dropped between train and test (all symbols); >= LabelSpec.horizon
     window: int = 20  # feature rows per sample for the sequence model
     epochs: int = 30
@@ -96,11 +122,11 @@ class TrainConfig:
     learning_rate: float = 1e-3
     candidates: tuple[str, ...] = ("mlp", "conv_lstm")
     selection_metric: str = "auc"  # compared out of sample, pooled over folds
-    gate_margin: float = 0.005  # pooled OOS AUC edge over logistic needed to promote (below it is noise)
     seed: int = SEED
     label: LabelSpec = field(default_factory=LabelSpec)
     policy: Policy = field(default_factory=Policy)
     costs: Costs = field(default_factory=Costs)
+    gate: GateSpec = field(default_factory=GateSpec)
     verbose: int = 2  # Keras progress: 2 = one line per epoch (readable in CI logs)
 
     def to_dict(self) -> dict[str, object]:
@@ -108,11 +134,13 @@ class TrainConfig:
 
 
 def config_from_dict(data: dict[str, object]) -> TrainConfig:
-    """Inverse of ``TrainConfig.to_dict`` (a run's config.json)."""
-    d = dict(data)
-    d["label"] = LabelSpec(**d["label"])  # type: ignore[arg-type]
-    d["policy"] = Policy(**d["policy"])  # type: ignore[arg-type]
-    d["costs"] = Costs(**d["costs"])  # type: ignore[arg-type]
+    """Inverse of ``TrainConfig.to_dict`` (a run's config.json); keys it no longer has are ignored."""
+    known = set(TrainConfig.__dataclass_fields__)
+    d = {k: v for k, v in data.items() if k in known}
+    for key, cls in (("label", LabelSpec), ("policy", Policy), ("costs", Costs), ("gate", GateSpec)):
+        if key in d:
+            fields = set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+            d[key] = cls(**{k: v for k, v in d[key].items() if k in fields})  # type: ignore[union-attr]
     for key in ("symbols", "candidates"):
         d[key] = tuple(d[key])  # type: ignore[arg-type]
     return TrainConfig(**d)  # type: ignore[arg-type]

@@ -1,25 +1,33 @@
-"""Walk-forward evaluation: expanding window, purged, K folds; classification + backtest after costs.
+"""Walk-forward evaluation: expanding window, purged, K folds; classification + the policy's book after costs.
 
 Every number here is out of sample: fold k trains on dates before its test block (minus a
 purge gap >= the label horizon) and predicts the block. Candidate selection and the
-promotion gate read only these numbers.
+promotion gate (``ml.gate``) read only these numbers.
+
+Folds are cut on the dates every symbol shares (the intersection of their date ranges), so each
+test block scores every symbol of the universe, and no symbol is tested before it has history to
+train on. Training also uses each symbol's earlier history (before the common span), which is
+causal: it ends before the test block like everything else.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from ml.backtest import backtest, buy_and_hold, performance, positions_from_probability
+from ml.backtest import backtest, buy_and_hold, performance
 from ml.config import TrainConfig
 from ml.dataset import Bars
 from ml.features import Samples
-from ml.modeling.train import KERAS_CANDIDATES, fit_candidate
+from ml.gate import OutOfSample, select_and_gate
+from ml.leakage import permutation_importance
+from ml.modeling.train import KERAS_CANDIDATES, Fitted, fit_candidate
+from ml.portfolio import PortfolioCurve, policy_backtest
+from ml.trading_policy import TradingPolicy
 
 Log = Callable[[str], None]
 
@@ -34,26 +42,37 @@ class Split:
     train_end: str
 
 
-def walk_forward_splits(samples: Samples, folds: int, min_train_frac: float, purge: int) -> list[Split]:
-    """Expanding-window splits on the date axis shared by all symbols.
+def common_dates(samples: Samples) -> np.ndarray:
+    """Dates on which every symbol has a sample."""
+    per_symbol = [samples.dates[samples.symbols == s] for s in np.unique(samples.symbols)]
+    common = per_symbol[0]
+    for d in per_symbol[1:]:
+        common = np.intersect1d(common, d)
+    return np.unique(common)
 
-    Test blocks tile the dates after the first ``min_train_frac``; fold k trains on every
-    date before its block except the last ``purge`` ones, whose labels would read bars
-    inside the test block.
+
+def walk_forward_splits(samples: Samples, folds: int, min_train_frac: float, purge: int) -> list[Split]:
+    """Expanding-window splits on the dates all symbols share.
+
+    Test blocks tile the common dates after the first ``min_train_frac`` of them; fold k trains
+    on every labelled row (any symbol, any earlier date) before its block except the last
+    ``purge`` common dates, whose labels would read bars inside the test block.
     """
-    udates = np.unique(samples.dates)
-    n = len(udates)
+    common = common_dates(samples)
+    n = len(common)
     first = int(n * min_train_frac)
     if folds < 1 or first <= purge or n - first < folds:
-        raise ValueError(f"not enough dates ({n}) for {folds} folds after {min_train_frac:.0%} warm-up")
+        raise ValueError(
+            f"not enough dates shared by all symbols ({n}) for {folds} folds after {min_train_frac:.0%} warm-up"
+        )
     bounds = np.linspace(first, n, folds + 1).astype(int)
     splits = []
     for k in range(folds):
         a, b = bounds[k], bounds[k + 1]
-        train_cut = udates[a - purge]  # train on dates strictly before this one
+        train_cut = common[a - purge]  # train on dates strictly before this one
         train = np.flatnonzero((samples.dates < train_cut) & samples.labeled)
-        test = np.flatnonzero((samples.dates >= udates[a]) & (samples.dates <= udates[b - 1]))
-        splits.append(Split(k + 1, train, test, str(udates[a]), str(udates[b - 1]), str(samples.dates[train].max())))
+        test = np.flatnonzero((samples.dates >= common[a]) & (samples.dates <= common[b - 1]))
+        splits.append(Split(k + 1, train, test, str(common[a]), str(common[b - 1]), str(samples.dates[train].max())))
     return splits
 
 
@@ -100,56 +119,50 @@ def calibration_curve(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str,
     return out
 
 
-@dataclass
-class PortfolioCurve:
-    dates: np.ndarray
-    equity: np.ndarray
-    held: np.ndarray  # [n_dates, n_symbols]
-
-
-def oos_portfolio(
-    samples: Samples,
-    bars: dict[str, Bars],
-    rows: np.ndarray,
-    prob: np.ndarray | None,
-    cfg: TrainConfig,
+def oos_book(
+    samples: Samples, bars: dict[str, Bars], rows: np.ndarray, prob: np.ndarray | None, policy: TradingPolicy
 ) -> PortfolioCurve:
-    """Equal sleeves per symbol, each backtested over its out-of-sample bars; ``prob=None`` is buy-and-hold.
-
-    ``rows`` are sample indices (all test rows of all folds), ``prob`` their probabilities.
-    """
-    all_dates = np.unique(samples.dates[rows])
-    symbols = sorted(set(samples.symbols[rows].tolist()))
-    eq = np.ones((len(all_dates), len(symbols)))
-    held = np.zeros_like(eq)
+    """The policy's book over the out-of-sample rows (``ml.portfolio``); ``prob`` aligned with
+    ``rows``, or None for buy-and-hold (the same weights, always long)."""
+    dates = np.unique(samples.dates[rows])
+    symbols = policy.universe
+    day = np.searchsorted(dates, samples.dates[rows])
+    col = np.searchsorted(np.array(symbols), samples.symbols[rows])
+    open_, close, p = (np.full((len(dates), len(symbols)), np.nan) for _ in range(3))
     for j, sym in enumerate(symbols):
-        mine = rows[samples.symbols[rows] == sym]
-        mine = mine[np.argsort(samples.bar_index[mine])]
-        t = samples.bar_index[mine]
-        b = bars[sym]
-        o, c = b.open[t[0] : t[-1] + 1], b.close[t[0] : t[-1] + 1]
+        mine = col == j
+        t = samples.bar_index[rows[mine]]
+        open_[day[mine], j], close[day[mine], j] = bars[sym].open[t], bars[sym].close[t]
+        p[day[mine], j] = 1.0 if prob is None else prob[mine]
+    targets = np.column_stack([policy.targets(p[:, j], sym) for j, sym in enumerate(symbols)])
+    targets = np.where(np.isnan(close), np.nan, targets)  # no bar, no decision
+    return policy_backtest(dates, symbols, open_, close, targets, policy.costs)
+
+
+def symbol_metrics(
+    samples: Samples, bars: dict[str, Bars], rows: np.ndarray, prob: np.ndarray | None, policy: TradingPolicy
+) -> dict[str, dict[str, Any]]:
+    """Per symbol: its out-of-sample dates, classification metrics, and the policy traded on that
+    symbol alone, fully invested when long (``ml.backtest.backtest``; buy-and-hold when ``prob`` is None)."""
+    out: dict[str, dict[str, Any]] = {}
+    for sym in policy.universe:
+        mine = np.flatnonzero(samples.symbols[rows] == sym)
+        t = samples.bar_index[rows[mine]]
+        o, c = bars[sym].open[t[0] : t[-1] + 1], bars[sym].close[t[0] : t[-1] + 1]
         if len(t) != len(o):
             raise ValueError(f"{sym}: out-of-sample bars are not contiguous")
         if prob is None:
-            res = buy_and_hold(o, c, cfg.costs)
+            res, cls = buy_and_hold(o, c, policy.costs), {"n": len(t)}
         else:
-            res = backtest(o, c, positions_from_probability(_aligned(prob, rows, mine), cfg.policy), cfg.costs)
-        pos = np.searchsorted(all_dates, samples.dates[mine])
-        col = np.full(len(all_dates), np.nan)
-        col[pos] = res.equity
-        # Before a symbol's first bar its sleeve is cash; on its missing days, carry it.
-        col[: pos[0]] = 1.0
-        idx = np.where(np.isnan(col), 0, np.arange(len(col)))
-        np.maximum.accumulate(idx, out=idx)
-        eq[:, j] = col[idx]
-        held[pos, j] = res.held
-    return PortfolioCurve(all_dates, eq.mean(axis=1), held)
-
-
-def _aligned(prob: np.ndarray, rows: np.ndarray, mine: np.ndarray) -> np.ndarray:
-    """Probabilities of ``mine`` (a subset of ``rows``), given ``prob`` aligned with ``rows``."""
-    lookup = {int(r): i for i, r in enumerate(rows)}
-    return prob[[lookup[int(r)] for r in mine]]
+            res = backtest(o, c, policy.targets(prob[mine], sym) > 0, policy.costs)
+            cls = classification_metrics(samples.y[rows[mine]], prob[mine])
+        out[sym] = {
+            "test_start": str(samples.dates[rows[mine[0]]]),
+            "test_end": str(samples.dates[rows[mine[-1]]]),
+            **cls,
+            **performance(res.equity, res.held, init_cash=1.0),
+        }
+    return out
 
 
 @dataclass
@@ -157,10 +170,12 @@ class CandidateResult:
     name: str
     folds: list[dict[str, Any]] = field(default_factory=list)
     overall: dict[str, Any] = field(default_factory=dict)
+    per_symbol: dict[str, dict[str, Any]] = field(default_factory=dict)
     prob: np.ndarray | None = None  # aligned with Evaluation.rows
     curve: PortfolioCurve | None = None
     seconds: float = 0.0
     epochs: list[int] = field(default_factory=list)
+    fitted: list[Fitted] = field(default_factory=list)  # one per fold (permutation importance)
 
 
 @dataclass
@@ -171,6 +186,8 @@ class Evaluation:
     buy_and_hold: CandidateResult
     selected: str
     gate: dict[str, Any]
+    policy: TradingPolicy
+    data: dict[str, Any]  # how folds were cut, date ranges per symbol, label ties
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready walk-forward results for the manifest."""
@@ -186,16 +203,23 @@ class Evaluation:
                 }
                 for s in self.splits
             ],
+            "data": self.data,
             "candidates": {
                 n: {
                     "folds": c.folds,
                     "overall": c.overall,
+                    "per_symbol": c.per_symbol,
                     "epochs": c.epochs,
                     "seconds": round(c.seconds, 2),
                 }
                 for n, c in self.candidates.items()
             },
-            "buy_and_hold": {"folds": self.buy_and_hold.folds, "overall": self.buy_and_hold.overall},
+            "buy_and_hold": {
+                "folds": self.buy_and_hold.folds,
+                "overall": self.buy_and_hold.overall,
+                "per_symbol": self.buy_and_hold.per_symbol,
+            },
+            "policy": self.policy.to_manifest(),
             "selected": self.selected,
             "gate": self.gate,
         }
@@ -205,7 +229,53 @@ def _fold_backtest(curve: PortfolioCurve, split: Split) -> dict[str, float]:
     lo = np.searchsorted(curve.dates, np.datetime64(split.test_start))
     hi = np.searchsorted(curve.dates, np.datetime64(split.test_end), side="right")
     start_equity = curve.equity[lo - 1] if lo > 0 else 1.0
-    return performance(curve.equity[lo:hi], curve.held[lo:hi], init_cash=float(start_equity))
+    return performance(
+        curve.equity[lo:hi], curve.weights[lo:hi], init_cash=float(start_equity), trades=curve.fills[lo:hi]
+    )
+
+
+def _book_metrics(curve: PortfolioCurve) -> dict[str, float]:
+    return performance(curve.equity, curve.weights, init_cash=1.0, trades=curve.fills)
+
+
+def data_coverage(samples: Samples, splits: list[Split]) -> dict[str, Any]:
+    """How the folds were cut, each symbol's sample range, and the label ties left out."""
+    per = {}
+    for sym in np.unique(samples.symbols):
+        mine = samples.symbols == sym
+        per[str(sym)] = {
+            "first_date": str(samples.dates[mine].min()),
+            "last_date": str(samples.dates[mine].max()),
+            "rows": int(mine.sum()),
+            "unlabelled": int((~samples.labeled[mine]).sum()),
+        }
+    common = common_dates(samples)
+    return {
+        "folds_cut_on": "dates shared by every symbol (intersection); training also uses earlier history",
+        "common_first": str(common[0]),
+        "common_last": str(common[-1]),
+        "test_start": splits[0].test_start,
+        "test_end": splits[-1].test_end,
+        "per_symbol": per,
+    }
+
+
+def _fit_folds(
+    name: str, samples: Samples, splits: list[Split], cfg: TrainConfig, res: CandidateResult, log: Log
+) -> np.ndarray:
+    parts = []
+    for split in splits:
+        log(
+            f"[walk-forward] {name}: fold {split.fold}/{len(splits)} "
+            f"train {len(split.train)} rows to {split.train_end}, test {split.test_start}..{split.test_end}"
+        )
+        fitted = fit_candidate(name, samples.take(split.train), cfg, seed_offset=split.fold)
+        p = fitted.predict(samples.take(split.test))
+        parts.append(p)
+        res.fitted.append(fitted)
+        res.epochs.append(fitted.epochs)
+        res.folds.append({"fold": split.fold, **classification_metrics(samples.y[split.test], p)})
+    return np.concatenate(parts)
 
 
 def run_walk_forward(
@@ -214,160 +284,75 @@ def run_walk_forward(
     cfg: TrainConfig,
     candidates: Sequence[str] | None = None,
     log: Log = print,
+    configurations: int = 1,
 ) -> Evaluation:
+    """Every model walk-forward, the books after costs, then selection and the gate.
+
+    ``configurations``: how many configurations have been evaluated on this data (``ml.trials``);
+    the gate corrects for the larger of it and ``cfg.gate.configurations``."""
     names = ["logistic", *(candidates if candidates is not None else cfg.candidates)]
     if cfg.purge < cfg.label.horizon:
         raise ValueError(f"purge ({cfg.purge}) must be >= the label horizon ({cfg.label.horizon})")
     splits = walk_forward_splits(samples, cfg.folds, cfg.min_train_frac, cfg.purge)
     rows = np.concatenate([s.test for s in splits])
     y = samples.y[rows]
+    policy = TradingPolicy.for_universe(cfg.policy, cfg.costs, np.unique(samples.symbols).tolist())
     results: dict[str, CandidateResult] = {}
     for name in names:
         res = CandidateResult(name)
-        prob = np.empty(len(rows))
-        offset = 0
         t0 = time.perf_counter()
-        for split in splits:
-            log(
-                f"[walk-forward] {name}: fold {split.fold}/{len(splits)} "
-                f"train {len(split.train)} rows to {split.train_end}, test {split.test_start}..{split.test_end}"
-            )
-            fitted = fit_candidate(name, samples.take(split.train), cfg, seed_offset=split.fold)
-            p = fitted.predict(samples.take(split.test))
-            prob[offset : offset + len(p)] = p
-            offset += len(p)
-            res.epochs.append(fitted.epochs)
-            res.folds.append({"fold": split.fold, **classification_metrics(samples.y[split.test], p)})
+        res.prob = _fit_folds(name, samples, splits, cfg, res, log)
         res.seconds = time.perf_counter() - t0
-        res.prob = prob
-        res.curve = oos_portfolio(samples, bars, rows, prob, cfg)
+        res.curve = oos_book(samples, bars, rows, res.prob, policy)
         for fold, split in zip(res.folds, splits, strict=True):
             fold.update(_fold_backtest(res.curve, split))
         res.overall = {
-            **classification_metrics(y, prob),
-            **performance(res.curve.equity, res.curve.held, init_cash=1.0),
-            "calibration": calibration_curve(y, prob),
+            **classification_metrics(y, res.prob),
+            **_book_metrics(res.curve),
+            "calibration": calibration_curve(y, res.prob),
         }
+        res.per_symbol = symbol_metrics(samples, bars, rows, res.prob, policy)
         results[name] = res
 
     bh = CandidateResult("buy_and_hold")
-    bh.curve = oos_portfolio(samples, bars, rows, None, cfg)
+    bh.curve = oos_book(samples, bars, rows, None, policy)
     bh.folds = [{"fold": s.fold, **_fold_backtest(bh.curve, s)} for s in splits]
-    bh.overall = performance(bh.curve.equity, bh.curve.held, init_cash=1.0)
+    bh.overall = _book_metrics(bh.curve)
+    bh.per_symbol = symbol_metrics(samples, bars, rows, None, policy)
 
-    selected, gate = select_and_gate(results, cfg, bh.overall)
-    return Evaluation(splits, rows, results, bh, selected, gate)
+    def importance(name: str) -> list[tuple[str, float]]:
+        fitted = results[name].fitted
 
-
-def select_and_gate(
-    results: dict[str, CandidateResult], cfg: TrainConfig, buy_and_hold: dict[str, Any] | None = None
-) -> tuple[str, dict[str, Any]]:
-    """Best Keras candidate on the pooled out-of-sample metric, then the promotion gate.
-
-    The gate passes only when the candidate beats the logistic baseline out of sample on BOTH
-    the selection metric (by more than ``gate_margin``: a 0.0001 AUC edge is noise, not skill)
-    and after-cost Sharpe (a model that ranks slightly better but trades worse is not better).
-    Buy-and-hold is recorded beside it so a reader sees the bar a long-only investor sets."""
-    metric = cfg.selection_metric
-    higher_is_better = metric not in ("log_loss", "brier", "ece")
-    keras_names = [n for n in results if n in KERAS_CANDIDATES]
-    if not keras_names:
-        raise ValueError("no Keras candidate was evaluated")
-
-    def score(n: str) -> float:
-        v = float(results[n].overall.get(metric, float("nan")))
-        return -math.inf if math.isnan(v) else (v if higher_is_better else -v)
-
-    selected = max(keras_names, key=score)
-    cand = float(results[selected].overall[metric])
-    base = float(results["logistic"].overall[metric])
-    edge = (cand - base) if higher_is_better else (base - cand)
-    cand_sharpe = float(results[selected].overall.get("sharpe", float("nan")))
-    base_sharpe = float(results["logistic"].overall.get("sharpe", float("nan")))
-    reasons = []
-    if not edge > cfg.gate_margin:
-        reasons.append(f"{metric} edge over logistic {edge:+.4f} is not above the margin {cfg.gate_margin}")
-    if not cand_sharpe > base_sharpe:  # NaN fails too
-        reasons.append(f"after-cost Sharpe {cand_sharpe:+.2f} does not beat logistic {base_sharpe:+.2f}")
-    return selected, {
-        "metric": metric,
-        "candidate": cand,
-        "logistic": base,
-        "margin": cfg.gate_margin,
-        "candidate_sharpe": cand_sharpe,
-        "logistic_sharpe": base_sharpe,
-        "buy_and_hold_sharpe": float((buy_and_hold or {}).get("sharpe", float("nan"))),
-        "passed": not reasons,
-        "reasons": reasons,
-    }
-
-
-# ---------------------------------------------------------------------------------- printing
-
-_COLS = (
-    ("auc", "AUC", "{:.3f}"),
-    ("accuracy", "acc", "{:.3f}"),
-    ("log_loss", "logloss", "{:.4f}"),
-    ("ece", "ECE", "{:.3f}"),
-    ("cagr", "CAGR", "{:+.1%}"),
-    ("sharpe", "Sharpe", "{:+.2f}"),
-    ("sortino", "Sortino", "{:+.2f}"),
-    ("max_drawdown", "MaxDD", "{:.1%}"),
-    ("turnover", "turn/yr", "{:.1f}"),
-    ("hit_rate", "hit", "{:.3f}"),
-)
-
-
-def _fmt(row: dict[str, Any], key: str, fmt: str) -> str:
-    v = row.get(key)
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    return fmt.format(v)
-
-
-def table_rows(ev: Evaluation) -> tuple[list[str], list[list[str]]]:
-    header = ["model", "fold", "test period", "n", *(c[1] for c in _COLS)]
-    out: list[list[str]] = []
-    for res in [*ev.candidates.values(), ev.buy_and_hold]:
-        for f, s in zip(res.folds, ev.splits, strict=True):
-            out.append(
-                [
-                    res.name,
-                    str(f["fold"]),
-                    f"{s.test_start}..{s.test_end}",
-                    str(f.get("n", len(s.test))),
-                    *(_fmt(f, k, fmt) for k, _, fmt in _COLS),
-                ]
+        def predict(raw: np.ndarray) -> np.ndarray:
+            bounds = np.cumsum([0, *(len(s.test) for s in splits)])
+            return np.concatenate(
+                [f.predict_raw(raw[a:b]) for f, a, b in zip(fitted, bounds[:-1], bounds[1:], strict=True)]
             )
-        o = res.overall
-        period = f"{ev.splits[0].test_start}..{ev.splits[-1].test_end}"
-        mark = " *" if res.name == ev.selected else ""
-        out.append(
-            [
-                res.name + mark,
-                "all",
-                period,
-                str(o.get("n", len(ev.rows))),
-                *(_fmt(o, k, fmt) for k, _, fmt in _COLS),
-            ]
-        )
-    return header, out
 
+        raw = samples.seq[rows] if fitted[0].is_sequence else samples.x[rows]
+        return permutation_importance(predict, raw, y, samples.feature_names, cfg.seed)
 
-def print_table(ev: Evaluation, log: Log = print) -> None:
-    header, rows = table_rows(ev)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
-    log("walk-forward (out of sample, after costs; * = selected)")
-    log(line)
-    log("-" * len(line))
-    for r in rows:
-        log("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
-    g = ev.gate
-    log(
-        f"gate: {ev.selected} {g['metric']}={g['candidate']:.4f} vs logistic {g['logistic']:.4f} "
-        f"(margin {g['margin']}), Sharpe {g['candidate_sharpe']:+.2f} vs logistic {g['logistic_sharpe']:+.2f} "
-        f"(buy-and-hold {g['buy_and_hold_sharpe']:+.2f}) -> {'PASS' if g['passed'] else 'FAIL'}"
+    spec = replace(cfg.gate, configurations=max(cfg.gate.configurations, configurations))
+    oos = OutOfSample(
+        scores={n: r.prob for n, r in results.items() if r.prob is not None},
+        y=y,
+        row_date=np.searchsorted(bh.curve.dates, samples.dates[rows]),
+        returns={n: r.curve.returns for n, r in results.items() if r.curve is not None},
+        buy_and_hold=bh.curve.returns,
     )
-    for reason in g["reasons"]:
-        log(f"gate: {reason}")
+    selected, gate = select_and_gate(
+        oos,
+        overall={**{n: r.overall for n, r in results.items()}, "buy_and_hold": bh.overall},
+        candidates=[n for n in names if n in KERAS_CANDIDATES],
+        spec=spec,
+        seed=cfg.seed,
+        importance=importance,
+        per_symbol={n: r.per_symbol for n, r in results.items()},
+    )
+    gate["feature_causality"] = {
+        "passed": True,  # build_samples raises otherwise
+        "checked": "features on bars truncated at t == features on the full series at t",
+        "cuts_per_symbol": len(samples.causality[0]["points"]) if samples.causality else 0,  # type: ignore[arg-type]
+        "symbols": [str(c["symbol"]) for c in samples.causality],
+    }
+    return Evaluation(splits, rows, results, bh, selected, gate, policy, data_coverage(samples, splits))

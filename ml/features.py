@@ -6,13 +6,14 @@ so that "earlier index" means "earlier or same date" for every split below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ml.config import LabelSpec
 from ml.dataset import Bars
 from ml.labels import forward_open_return, make_labels
+from ml.leakage import FeatureFn, check_feature_causality
 from tradeloop_common.features import FEATURE_NAMES, LOOKBACK, compute_features, feature_windows
 
 
@@ -27,6 +28,7 @@ class Samples:
     bar_index: np.ndarray  # [n] t within the symbol's bars
     feature_names: tuple[str, ...]
     window: int
+    causality: list[dict[str, object]] = field(default_factory=list)  # what the look-ahead check covered
 
     def __len__(self) -> int:
         return len(self.y)
@@ -46,6 +48,7 @@ class Samples:
             self.bar_index[idx],
             self.feature_names,
             self.window,
+            self.causality,
         )
 
 
@@ -54,11 +57,21 @@ def first_valid_bar(window: int) -> int:
     return LOOKBACK - 1 + window - 1
 
 
-def build_samples(bars: dict[str, Bars], label: LabelSpec, window: int) -> Samples:
+def build_samples(bars: dict[str, Bars], label: LabelSpec, window: int, features: FeatureFn | None = None) -> Samples:
+    """Features and labels of every symbol; the feature code is checked for look-ahead first
+    (``ml.leakage.check_feature_causality``: a feature that reads later bars stops everything here).
+
+    ``features`` defaults to the shared ``tradeloop_common.features.compute_features`` (what the
+    signal Lambda runs); tests pass others."""
+    features = features or compute_features
     parts: list[Samples] = []
+    checked: list[dict[str, object]] = []
     start = first_valid_bar(window)
+    names: tuple[str, ...] = FEATURE_NAMES
     for symbol, b in sorted(bars.items()):
-        feats, names = compute_features(b.open, b.high, b.low, b.close, b.volume)
+        columns = (b.open, b.high, b.low, b.close, b.volume)
+        feats, names = features(*columns)
+        checked.append(check_feature_causality(symbol, columns, feats, names, features))
         if len(b) <= start:
             continue
         seq = feature_windows(feats, window)  # seq[i] ends at bar i + window - 1
@@ -83,8 +96,9 @@ def build_samples(bars: dict[str, Bars], label: LabelSpec, window: int) -> Sampl
             np.concatenate([getattr(p, f) for p in parts])
             for f in ("x", "seq", "y", "fwd", "dates", "symbols", "bar_index")
         ),
-        feature_names=FEATURE_NAMES,
+        feature_names=names,
         window=window,
+        causality=checked,
     )
     order = np.lexsort((cat.symbols, cat.dates))
     return cat.take(order)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.config import LabelSpec
+from ml.config import TIE_TOLERANCE, LabelSpec
 
 
 def forward_open_return(open_: np.ndarray) -> np.ndarray:
@@ -18,14 +18,18 @@ def forward_open_return(open_: np.ndarray) -> np.ndarray:
 
 
 def make_labels(open_: np.ndarray, spec: LabelSpec | None = None) -> np.ndarray:
-    """1.0 (up), 0.0 (down) or NaN (inside the dead zone, or no future bars yet)."""
+    """1.0 (up), 0.0 (down) or NaN: a tie or a move inside the dead zone, or no future bars yet.
+
+    A flat day is not "down": calling it so biases the up-rate down (ties are 9 % of MSFT's labels
+    in some exports, 21 % before 1999 when prices moved in 1/16 dollar steps; 0.2-1 % of the
+    2000-2013 sample). Adjusted prices turn an exact tie into a return of about 1e-16, so a tie is
+    ``|r| <= TIE_TOLERANCE``: no real move is that small (one cent on a $1,000 share is 1e-5)."""
     spec = spec or LabelSpec()
     if spec.horizon != 2:
         raise ValueError("only the next-open -> following-open label (horizon 2) matches execution")
     fwd = forward_open_return(open_)
+    zone = max(spec.dead_zone, TIE_TOLERANCE)
     y = np.full(len(fwd), np.nan)
-    y[fwd > spec.dead_zone] = 1.0
-    y[fwd < -spec.dead_zone] = 0.0
-    if spec.dead_zone == 0.0:
-        y[fwd == 0.0] = 0.0  # a flat day is "not up": keeps every bar without a dead zone
+    y[fwd > zone] = 1.0
+    y[fwd < -zone] = 0.0
     return y

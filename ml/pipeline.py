@@ -19,7 +19,7 @@ import numpy as np
 from ml import dataset
 from ml.config import TrainConfig, config_from_dict, runs_dir, storage
 from ml.dataset import Bars
-from ml.evaluate import Evaluation, print_table, run_walk_forward, table_rows
+from ml.evaluate import Evaluation, run_walk_forward
 from ml.features import Samples, build_samples, first_valid_bar
 from ml.modeling.train import fit_candidate
 from ml.publish import (
@@ -32,6 +32,8 @@ from ml.publish import (
 )
 from ml.registry import Registry
 from ml.report import write_html, write_plots
+from ml.table import print_table, table_rows
+from ml.trials import ledger_path, record_trial
 from tradeloop_common.features import FEATURE_NAMES, FEATURE_PARAMS, LOOKBACK
 
 Log = Callable[[str], None]
@@ -127,13 +129,17 @@ def evaluate(
     loaded: tuple[dict[str, Bars], Samples] | None = None,
     log: Log = _log,
 ) -> tuple[Path, Evaluation]:
+    bars, samples = loaded or _load(cfg, source)  # before the run folder: bad input leaves no empty run
     run_dir = run_dir or new_run_dir()
-    bars, samples = loaded or _load(cfg, source)
     log(f"[evaluate] {len(samples)} samples, {len(FEATURE_NAMES)} features, symbols {sorted(bars)}; run {run_dir}")
-    ev = run_walk_forward(samples, bars, cfg, log=log)
+    data = data_info(bars, source)
+    # Every configuration evaluated on this data is a trial the gate must correct for.
+    configurations = record_trial(data["sha256"], cfg)
+    log(f"[evaluate] configuration {configurations} evaluated on this data ({ledger_path()})")
+    ev = run_walk_forward(samples, bars, cfg, log=log, configurations=configurations)
     print_table(ev, log)
     write_json(run_dir / "config.json", {**cfg.to_dict(), "source": source})
-    write_json(run_dir / "data.json", data_info(bars, source))
+    write_json(run_dir / "data.json", data)
     write_json(run_dir / "evaluation.json", ev.summary())
     write_json(run_dir / "table.json", dict(zip(("header", "rows"), table_rows(ev), strict=True)))
     curves: dict[str, np.ndarray] = {"dates": ev.buy_and_hold.curve.dates.astype(str)}  # type: ignore[union-attr]
@@ -224,26 +230,29 @@ def build_manifest(run_dir: Path, version: str, parity: dict[str, Any], model_na
             "(signal at close t fills at open t+1)",
             "horizon": cfg.label.horizon,
             "dead_zone": cfg.label.dead_zone,
+            "ties": cfg.label.ties,
         },
         "scaler": tr["scaler"],
-        "policy": {
-            **cfg.to_dict()["policy"],
-            "rule": "target_weight = weight_when_long if p > enter; 0 if p < exit; else unchanged",
-        },
-        "costs": cfg.to_dict()["costs"],
+        # The policy the walk-forward evaluated (universe, weights, thresholds, costs): the signal
+        # service trades exactly this.
+        "policy": ev["policy"],
+        "costs": ev["policy"]["costs"],
         "training_data": data,
         "artifacts": files,
         "onnx_parity": parity,
         "walk_forward": {
             "folds": ev["folds"],
+            "data": ev["data"],
             "per_fold": ev["candidates"][kind]["folds"],
             "overall": ev["candidates"][kind]["overall"],
+            "per_symbol": ev["candidates"][kind]["per_symbol"],
             "candidates": ev["candidates"],
         },
         "baselines": {
             "logistic": ev["candidates"]["logistic"]["overall"],
             "buy_and_hold": ev["buy_and_hold"]["overall"],
             "buy_and_hold_per_fold": ev["buy_and_hold"]["folds"],
+            "buy_and_hold_per_symbol": ev["buy_and_hold"]["per_symbol"],
         },
         "gate": ev["gate"],
         "training": {
@@ -294,16 +303,22 @@ def train_and_publish(
     ingest_source: str = "sample",
     promote: bool = True,
     force: bool = False,
+    path: str | None = None,
     log: Log = _log,
 ) -> dict[str, Any]:
-    """ingest-if-needed -> evaluate (walk-forward) -> train -> publish -> promote (gated)."""
+    """ingest-if-needed -> evaluate (walk-forward) -> train -> publish -> promote (gated).
+
+    ``ingest_source`` ``csv`` stores the bars of ``cfg.symbols`` found in ``path`` (file or folder)
+    first; ``sample`` and ``yfinance`` fetch only the symbols missing from the data bucket."""
     t0 = time.perf_counter()
-    ingest(ingest_source, cfg.symbols, if_missing=True, log=log)
+    ingest(ingest_source, cfg.symbols, path=path, if_missing=ingest_source != "csv", log=log)
     loaded = _load(cfg, "s3")
     run_dir, ev = evaluate(cfg, "s3", loaded=loaded, log=log)
     train(run_dir, loaded=loaded, log=log)
     registry = Registry()
     manifest = publish(run_dir, registry, log)
+    # Before promoting: a refused promotion raises, and the report is what explains the refusal.
+    log(f"[report] {run_dir / 'report.html'}")
     result: dict[str, Any] = {
         "version": manifest["version"],
         "run_dir": str(run_dir),

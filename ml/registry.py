@@ -184,7 +184,7 @@ class Registry:
         force: bool = False,
         before_write: Callable[[], None] | None = None,
     ) -> dict[str, Any]:
-        """Make ``version`` live. Gate: it must beat the logistic baseline out of sample, unless ``force``.
+        """Make ``version`` live. Gate: its manifest's ``gate`` must have passed (``ml.gate``), unless ``force``.
 
         ``before_write`` runs between reading LATEST and the conditional write (tests use it to
         line up concurrent promotions).
@@ -196,8 +196,8 @@ class Registry:
         gate = manifest.get("gate", {})
         if not gate.get("passed") and not force:
             raise PromotionRefused(
-                f"{self.name}/{version} does not beat the logistic baseline out of sample "
-                f"({'; '.join(gate.get('reasons') or [str(gate.get('metric'))])}); use --force to override"
+                f"{self.name}/{version} did not pass the promotion gate "
+                f"({'; '.join(gate.get('reasons') or ['no gate verdict in its manifest'])}); use --force to override"
             )
         history = ([current["version"], *current.get("history", [])] if current else [])[:HISTORY_LIMIT]
         pointer = {

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ml.backtest import drawdown
+from ml.table import TEST_HEADER, gate_summary, gate_test_rows
 
 PLOTS = ("equity.png", "drawdown.png", "calibration.png")
 
@@ -40,7 +40,7 @@ def write_plots(out_dir: Path, curves: dict[str, np.ndarray], summary: dict[str,
             label=n + (" (selected)" if n == selected else ""),
             lw=1.6 if n == selected else 1.0,
         )
-    ax.set_title("Out-of-sample equity after costs (walk-forward, equal sleeves)")
+    ax.set_title("Out-of-sample equity after costs (walk-forward, the policy's book)")
     ax.set_ylabel("equity (start = 1)")
     ax.grid(alpha=0.3)
     ax.legend()
@@ -91,6 +91,26 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _gate_html(gate: dict[str, Any]) -> str:
+    verdict = "PASS" if gate["passed"] else "FAIL"
+    reasons = "".join(f"<li>{html.escape(r)}</li>" for r in gate.get("reasons", []))
+    notes = "".join(f"<li>{html.escape(line)}</li>" for line in gate_summary(gate))
+    blamed = "".join(
+        f"<li>{html.escape(t['model'])}: {html.escape(' and '.join(t['why']))}; shuffling "
+        + ", ".join(f"{html.escape(f['name'])} loses {f['auc_drop']:.3f} AUC" for f in t["features"])
+        + "</li>"
+        for t in gate["look_ahead"]["tripped"]
+    )
+    return (
+        f"<h2>Promotion gate: {verdict}</h2>"
+        "<p>Each test: the candidate minus the benchmark, out of sample and after costs, with its bootstrap "
+        "interval and p-value (raw, and adjusted for the trials counted).</p>"
+        f"{_table(TEST_HEADER, gate_test_rows(gate))}<ul>{notes}</ul>"
+        + (f"<h3>Likely look-ahead</h3><ul>{blamed}</ul>" if blamed else "")
+        + (f"<h3>Why it is refused</h3><ul>{reasons}</ul>" if reasons else "")
+    )
+
+
 def write_html(out_dir: Path, manifest: dict[str, Any], table: tuple[list[str], list[list[str]]]) -> Path:
     """Self-contained page (plots inlined) that also sits next to the PNGs in the bucket."""
     imgs = "".join(
@@ -99,17 +119,25 @@ def write_html(out_dir: Path, manifest: dict[str, Any], table: tuple[list[str], 
         for p in PLOTS
         if (out_dir / p).exists()
     )
-    gate, costs = manifest["gate"], manifest["costs"]
+    gate, policy, costs = manifest["gate"], manifest["policy"], manifest["costs"]
+    wf = manifest["walk_forward"]["data"]
+    data = manifest["training_data"]
     facts = {
         "model": f"{manifest['name']} {manifest['version']} ({manifest['model']['kind']})",
         "created": manifest["created_at"],
-        "training data": f"{manifest['training_data']['first_date']} .. {manifest['training_data']['last_date']} "
-        f"({', '.join(manifest['training_data']['symbols'])})",
+        "training data": "; ".join(
+            f"{s} {v['first_date']}..{v['last_date']} ({v['rows']} bars)" for s, v in data["per_symbol"].items()
+        ),
+        "folds": f"cut on the dates all symbols share ({wf['common_first']}..{wf['common_last']}); "
+        f"out of sample {wf['test_start']}..{wf['test_end']}",
         "label": manifest["label"]["definition"],
+        "ties": manifest["label"]["ties"]
+        + "; unlabelled rows: "
+        + ", ".join(f"{s} {v['unlabelled']}" for s, v in wf["per_symbol"].items()),
         "costs": f"commission {costs['commission_bps']} bps, slippage {costs['slippage_bps']} bps",
-        "policy": json.dumps(manifest["policy"]),
-        "gate": f"{gate['metric']} {gate['candidate']:.4f} vs logistic {gate['logistic']:.4f}: "
-        f"{'PASS' if gate['passed'] else 'FAIL'}" + "".join(f"; {r}" for r in gate.get("reasons", [])),
+        "policy": f"universe {', '.join(policy['universe'])}; weight when long "
+        + ", ".join(f"{s} {w:g}" for s, w in policy["weights"].items())
+        + f"; enter p > {policy['enter']}, exit p < {policy['exit']} (evaluated and traded alike)",
         "ONNX parity": f"max |onnx - keras| = {manifest['onnx_parity']['max_abs_diff']:.2e} "
         f"on {manifest['onnx_parity']['rows']} rows",
         "training time": f"{manifest['training']['seconds']:.1f} s final fit, "
@@ -124,9 +152,13 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}}
 img{{max-width:100%}}figure{{margin:1em 0}}</style></head><body>
 <h1>tradeloop model {html.escape(manifest["version"])}</h1>
 <table>{facts_html}</table>
+{_gate_html(gate)}
 <h2>Walk-forward, out of sample, after costs</h2>
 <p>Expanding window, {len(manifest["walk_forward"]["folds"])} folds, purge {manifest["training"]["config"]["purge"]}
-bars. Hit rate = share of invested days with a positive return. Turnover = position changes per symbol-year.</p>
+bars. Fold and <i>all</i> rows: the policy's book (every symbol at its weight, sized as live trading sizes it);
+<i>buy_and_hold</i>: the same weights, always long. A symbol row: that symbol traded alone, fully invested when
+long, over its own out-of-sample dates. Hit rate = share of invested days with a positive return.
+Turnover = trades per symbol-year. Expo = mean gross exposure.</p>
 {_table(*table)}
 <h2>Plots</h2>{imgs}
 </body></html>"""

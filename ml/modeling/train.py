@@ -55,9 +55,13 @@ class Fitted:
         return self.scaler.transform(s.seq if self.is_sequence else s.x)
 
     def predict(self, s: Samples) -> np.ndarray:
-        if len(s) == 0:
+        return self.predict_raw(s.seq if self.is_sequence else s.x)
+
+    def predict_raw(self, raw: np.ndarray) -> np.ndarray:
+        """Probabilities for unscaled feature rows ([n, k], or [n, window, k] for the sequence model)."""
+        if len(raw) == 0:
             return np.empty(0)
-        x = self.inputs(s)
+        x = self.scaler.transform(raw)
         if self.name in BASELINES:
             return self.model.predict_proba(x)[:, 1]
         # A direct call, not predict(): predict() re-traces a tf.function per new model/shape.

@@ -144,11 +144,11 @@ def test_promote_then_rollback_moves_latest(registry: Registry, packaged: Path) 
     assert registry.promote("v1")["version"] == "v1"
 
 
-def test_gate_refuses_a_model_that_does_not_beat_logistic_unless_forced(
+def test_gate_refuses_a_model_that_failed_the_gate_unless_forced(
     registry: Registry, packaged: Path, tmp_path: Path
 ) -> None:
     registry.upload("weak", _variant(packaged, tmp_path, gate_passed=False))
-    with pytest.raises(PromotionRefused, match="logistic"):
+    with pytest.raises(PromotionRefused, match=r"did not pass the promotion gate \(set by the test\)"):
         registry.promote("weak")
     assert registry.live_version() is None  # nothing written
     assert registry.promote("weak", force=True)["action"] == "force-promote"
@@ -243,7 +243,7 @@ def test_cli_promote_and_rollback_exit_codes(
     registry.upload("weak", _variant(packaged, tmp_path, gate_passed=False))
     assert main(["promote", "ok"]) == 0
     assert main(["promote", "weak"]) == EXIT_REFUSED
-    assert "logistic" in capsys.readouterr().err
+    assert "did not pass the promotion gate (set by the test)" in capsys.readouterr().err
     assert main(["promote", "weak", "--force"]) == 0
     assert main(["rollback"]) == 0 and registry.live_version() == "ok"
     assert main(["versions"]) == 0 and "* ok" in capsys.readouterr().out

@@ -114,7 +114,20 @@ def test_make_train_and_publish_end_to_end(s3_env: dict[str, str]) -> None:
     samples = build_samples({"IBM": bars}, LabelSpec(), manifest["features"]["window"])
     keras_prob = float(load_keras(h5).predict(predictor.scale(samples.x[-1:]), verbose=0)[0, 0])
     assert abs(served - keras_prob) < 1e-5
-    assert target_weight(served, 0.0, manifest["policy"]) in (0.0, manifest["policy"]["weight_when_long"])
+    assert target_weight(served, 0.0, manifest["policy"], "IBM") in (0.0, manifest["policy"]["weights"]["IBM"])
+    # And the manifest carries the evaluated policy, the gate's tests and the label's tie rule
+    assert manifest["policy"]["universe"] == ["IBM", "MSFT"] and manifest["policy"]["weights"] == {
+        "IBM": 0.25,
+        "MSFT": 0.25,
+    }
+    assert [t["name"] for t in manifest["gate"]["tests"]] == [
+        "auc_vs_chance",
+        "auc_vs_logistic",
+        "sharpe_vs_logistic",
+        "sharpe_vs_buy_and_hold",
+    ]
+    assert manifest["gate"]["trials"]["counted"] >= 1 and "excluded" in manifest["label"]["ties"]
+    assert set(manifest["walk_forward"]["per_symbol"]) == {"IBM", "MSFT"}
 
     # And the other make targets behave: report, promote needs VERSION, rollback needs history
     report = _make("ml-report", env)

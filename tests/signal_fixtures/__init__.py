@@ -185,3 +185,78 @@ def logistic_onnx(weights: np.ndarray, bias: float, sequence_len: int | None = N
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     return model.SerializeToString()
+
+
+# ------------------------------------------------------------------ in-memory signal service
+# The signal job's stores without AWS, for unit tests of what it decides (``run_signals``).
+
+
+class InMemorySignals:
+    """``SignalStore`` semantics: write-once rows keyed by (symbol, as_of)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, datetime], Any] = {}
+
+    def put(self, signal: Any) -> bool:
+        key = (signal.symbol, signal.as_of)
+        if key in self.rows:
+            return False
+        self.rows[key] = signal
+        return True
+
+    def get(self, symbol: str, as_of: datetime) -> Any:
+        return self.rows.get((symbol, as_of))
+
+    def previous(self, symbol: str, before: datetime) -> Any:
+        earlier = [k for k in self.rows if k[0] == symbol and k[1] < before]
+        return self.rows[max(earlier, key=lambda k: k[1])] if earlier else None
+
+
+class InMemoryBars:
+    def __init__(self, bars: dict[str, Bars]) -> None:
+        self.bars = bars
+
+    def get(self, symbol: str) -> Bars:
+        return self.bars[symbol]
+
+    def symbols(self) -> list[str]:
+        return sorted(self.bars)
+
+
+class ListQueue:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, intent: Any) -> str:
+        self.sent.append(intent)
+        return intent.intent_id
+
+
+class FixedModel:
+    """A model cache that always serves one built model."""
+
+    def __init__(self, live: Any) -> None:
+        self.live = live
+
+    def current(self) -> Any:
+        return self.live
+
+
+def in_memory_deps(manifest: dict[str, Any], onnx: bytes, bars: dict[str, Bars], now: datetime) -> Any:
+    """``Dependencies`` for ``run_signals`` with the model ``manifest``/``onnx`` live and ``bars`` as data."""
+    from signal_service.logic.dependencies import Dependencies
+    from signal_service.logic.model_cache import LiveModel, verify_and_build
+    from tradeloop_common.clock import FixedClock
+    from tradeloop_common.settings import SignalEnv
+
+    manifest, predictor = verify_and_build("v-test", json.dumps(manifest).encode(), onnx)
+    live = LiveModel("v-test", "etag", manifest, predictor, None, 0.0)
+    return Dependencies(
+        signals=InMemorySignals(),  # type: ignore[arg-type]
+        bars=InMemoryBars(bars),  # type: ignore[arg-type]
+        models=None,  # type: ignore[arg-type]
+        model_cache=FixedModel(live),  # type: ignore[arg-type]
+        queue=ListQueue(),  # type: ignore[arg-type]
+        limits=SignalEnv.model_validate({"TRADELOOP_MAX_MODEL_AGE_DAYS": "0"}),
+        clock=FixedClock(now),
+    )

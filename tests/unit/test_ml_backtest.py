@@ -16,9 +16,20 @@ def test_labels_read_next_open_to_following_open() -> None:
     o = np.array([10.0, 11.0, 12.1, 12.1, 11.0])
     np.testing.assert_allclose(forward_open_return(o)[:3], [0.1, 0.0, 11.0 / 12.1 - 1])
     y = make_labels(o)
-    # t=0: 11 -> 12.1 up; t=1: flat is "not up"; t=2: down; last two bars have no future
-    np.testing.assert_array_equal(y[:3], [1.0, 0.0, 0.0])
-    assert np.isnan(y[3:]).all()
+    # t=0: 11 -> 12.1 up; t=1: flat is a tie, not "down": no label; t=2: down; last two bars have no future
+    np.testing.assert_array_equal(y[[0, 2]], [1.0, 0.0])
+    assert np.isnan(y[1]) and np.isnan(y[3:]).all()
+
+
+def test_a_tie_blurred_by_price_adjustment_is_still_a_tie() -> None:
+    # Given equal raw opens scaled by an adjustment factor (a 1e-16 return), and a real 1e-5 move
+    adjusted = 11.0 * 0.3
+    blurred = np.nextafter(adjusted, np.inf)
+    o = np.array([10.0, adjusted, blurred, blurred * (1 + 1e-5), 3.0])
+    assert o[2] / o[1] - 1 != 0.0
+    y = make_labels(o)
+    # Then the tie has no label and the small real move does
+    assert np.isnan(y[0]) and y[1] == 1.0 and y[2] == 0.0
 
 
 def test_dead_zone_drops_small_moves() -> None:

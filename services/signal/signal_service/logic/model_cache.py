@@ -43,6 +43,11 @@ class LiveModel:
     def policy(self) -> dict[str, Any]:
         return dict((self.manifest or {}).get("policy") or {})
 
+    @property
+    def universe(self) -> list[str]:
+        """The symbols the model was evaluated on (empty for manifests from before the universe)."""
+        return sorted(self.policy.get("weights") or {})
+
     def age_error(self, now: datetime, max_age_days: int) -> str | None:
         """Why the model is too old to trade at ``now`` (None when fresh, or when the limit is 0)."""
         if not max_age_days or not self.manifest:
@@ -65,6 +70,7 @@ def verify_and_build(version: str, manifest_bytes: bytes, onnx_bytes: bytes) -> 
         parity = float(manifest["onnx_parity"]["max_abs_diff"])
         policy = manifest["policy"]
         enter, exit_, weight = float(policy["enter"]), float(policy["exit"]), float(policy["weight_when_long"])
+        weights = [float(w) for w in (policy.get("weights") or {}).values()]
         parse_as_of(str(manifest["created_at"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"manifest of {version} is unreadable or incomplete: {exc!r}") from exc
@@ -73,8 +79,10 @@ def verify_and_build(version: str, manifest_bytes: bytes, onnx_bytes: bytes) -> 
         raise ValueError(f"model.onnx of {version} has sha256 {actual}, the manifest says {expected}")
     if not parity <= PARITY_TOLERANCE:
         raise ValueError(f"ONNX parity of {version} is {parity:.2e} > {PARITY_TOLERANCE:.0e}")
-    if not (0 <= exit_ <= enter <= 1 and 0 <= weight <= 1):
-        raise ValueError(f"policy of {version} is invalid: enter={enter} exit={exit_} weight_when_long={weight}")
+    if not (0 <= exit_ <= enter <= 1 and all(0 <= w <= 1 for w in (weight, *weights))):
+        raise ValueError(
+            f"policy of {version} is invalid: enter={enter} exit={exit_} weight_when_long={weight} weights={weights}"
+        )
     try:
         predictor = OnnxPredictor(onnx_bytes, manifest)
     except Exception as exc:  # onnxruntime raises its own types for a model it cannot load

@@ -25,7 +25,7 @@ from tradeloop_common.dal.bars import Bars
 from tradeloop_common.errors import UnknownSymbolError
 from tradeloop_common.models import OrderIntent, Signal, SignalAction
 from tradeloop_common.observability import logger
-from tradeloop_common.policy import intent_order, target_weight
+from tradeloop_common.policy import intent_order, target_weight, weight_for
 
 SIGNAL_NAMESPACE = uuid.UUID("5c0f6a3e-2b1d-4e8a-9f47-3d2e1b0c9a85")
 NO_MODEL = "none"
@@ -89,6 +89,8 @@ def _decide(symbol: str, as_of: datetime, model: LiveModel, previous: Decimal, d
 
     if not model.usable:
         return hold(f"model unusable: {model.error}")
+    if weight_for(model.policy, symbol) is None:  # the manifest's universe: what was evaluated
+        return hold(f"{symbol} is not in the universe model {version} was evaluated on: {model.universe}")
     too_old = model.age_error(deps.clock.now(), deps.limits.max_model_age_days)
     if too_old:
         return hold(too_old)
@@ -103,7 +105,7 @@ def _decide(symbol: str, as_of: datetime, model: LiveModel, previous: Decimal, d
         prob = _probability(model, bars, as_of)
     except ValueError as exc:
         return hold(f"cannot score {symbol}: {exc}")
-    weight = Decimal(str(target_weight(prob, float(previous), model.policy)))
+    weight = Decimal(str(target_weight(prob, float(previous), model.policy, symbol)))
     return keep.model_copy(
         update={
             "probability": Decimal(str(prob)),
@@ -122,7 +124,7 @@ def run_signals(as_of: datetime, symbols: list[str] | None, deps: Dependencies) 
                 [{"field": "symbols", "fix": "use symbols with daily bars in the data bucket, or ingest them"}],
             )
     model = deps.model_cache.current()
-    wanted = symbols or deps.limits.symbols or deps.bars.symbols()
+    wanted = symbols or deps.limits.symbols or model.universe or deps.bars.symbols()
     outcome = RunOutcome(as_of=as_of, model_version=model.version)
     pending: list[tuple[tuple[bool, str], OrderIntent]] = []
     for symbol in sorted(set(wanted)):
