@@ -174,7 +174,40 @@ def parse_bars_csv(text: str, file: str, symbol: str, adjust: bool = True) -> Ba
 
 
 def read_bars_file(path: Path, symbol: str | None = None) -> Bars:
-    return parse_bars_csv(path.read_text(), str(path), (symbol or path.stem).upper())
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise IngestError(str(path), "no such file") from None
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise IngestError(str(path), f"not a CSV text file ({exc.__class__.__name__})") from None
+    return parse_bars_csv(text, str(path), (symbol or path.stem).upper())
+
+
+def csv_files(path: Path, symbols: Sequence[str] | None = None) -> list[Path]:
+    """The CSV file ``path``, or the ``<SYMBOL>.csv`` files of the folder ``path`` (those of
+    ``symbols`` only, each required, when given)."""
+    if not path.exists():
+        raise IngestError(str(path), "no such file or folder")
+    if not path.is_dir():
+        return [path]
+    found = {f.stem.upper(): f for f in sorted(path.glob("*.csv"))}
+    if not symbols:
+        if not found:
+            raise IngestError(str(path), "no .csv files in this folder (expected <SYMBOL>.csv)")
+        return list(found.values())
+    missing = [s.upper() for s in symbols if s.upper() not in found]
+    if missing:
+        raise IngestError(
+            str(path), f"no {', '.join(m + '.csv' for m in missing)} in this folder (found: {sorted(found) or 'none'})"
+        )
+    return [found[s.upper()] for s in symbols]
+
+
+def ingest_hint(symbol: str) -> str:
+    return (
+        f"ingest its bars first: `python -m ml ingest --source csv --path {symbol}.csv` "
+        f"(or `train-and-publish --ingest-source csv --path <file or folder>`; `--source yfinance` with internet)"
+    )
 
 
 def sample_bars(symbol: str) -> Bars:
@@ -183,7 +216,10 @@ def sample_bars(symbol: str) -> Bars:
 
     symbol = symbol.upper()
     if symbol not in SAMPLE_SYMBOLS:
-        raise IngestError(f"bokeh_sampledata.stocks.{symbol}", f"not in the sample; choose from {SAMPLE_SYMBOLS}")
+        raise IngestError(
+            f"bokeh_sampledata.stocks.{symbol}",
+            f"{symbol} is not in the offline sample ({', '.join(SAMPLE_SYMBOLS)}); {ingest_hint(symbol)}",
+        )
     data: dict[str, Any] = getattr(stocks, symbol)
     # Re-use the CSV validator, so the sample goes through exactly the user-data checks.
     buf = io.StringIO()
@@ -224,7 +260,12 @@ def get_bars(symbol: str, s3: Any | None = None, bucket: str | None = None) -> B
     s3 = s3 or s3_client()
     bucket = bucket or storage().data_bucket
     key = bars_key(symbol)
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    except s3.exceptions.NoSuchKey:
+        raise IngestError(
+            f"s3://{bucket}/{key}", f"no bars for {symbol.upper()}; {ingest_hint(symbol.upper())}"
+        ) from None
     return parse_bars_csv(body, f"s3://{bucket}/{key}", symbol.upper())
 
 

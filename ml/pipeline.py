@@ -59,10 +59,7 @@ def ingest(
     if source == "csv":
         if not path:
             raise ValueError("--path is required with --source csv (a CSV file or a folder of <SYMBOL>.csv)")
-        p = Path(path)
-        files = sorted(p.glob("*.csv")) if p.is_dir() else [p]
-        wanted = {s.upper() for s in symbols} if symbols else None
-        loaded = [dataset.read_bars_file(f) for f in files if wanted is None or f.stem.upper() in wanted]
+        loaded = [dataset.read_bars_file(f) for f in dataset.csv_files(Path(path), symbols)]
     else:
         syms = [s.upper() for s in (symbols or TrainConfig().symbols)]
         if if_missing:

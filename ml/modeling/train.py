@@ -75,8 +75,11 @@ def _tf_setup(seed: int) -> Any:
 
     # Small machine shared with others, and reproducibility over speed.
     if not getattr(_tf_setup, "_done", False):
-        tf.config.threading.set_intra_op_parallelism_threads(2)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(2)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:
+            pass  # TF already ran an op in this process (e.g. a model was loaded): its pools are fixed
         tf.config.experimental.enable_op_determinism()
         _tf_setup._done = True  # type: ignore[attr-defined]
     keras.utils.set_random_seed(seed)

@@ -136,3 +136,42 @@ def test_make_train_and_publish_end_to_end(s3_env: dict[str, str]) -> None:
     assert _make("promote", env, f"VERSION={version}").returncode == 0  # already live: no-op
     rollback = _make("rollback", env)
     assert rollback.returncode != 0 and "nothing to roll back" in rollback.stderr
+
+
+def test_train_and_publish_from_csv_prints_the_report_when_the_gate_refuses(
+    s3_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ml.__main__ import EXIT_REFUSED, main
+
+    # Given the user's own CSV files (here: the sample written out) and no FORCE
+    for symbol in ("IBM", "MSFT"):
+        (tmp_path / f"{symbol}.csv").write_text(dataset.sample_bars(symbol).to_csv())
+    # When train-and-publish ingests them and runs; the tiny model has no skill the gate can see
+    code = main(["train-and-publish", *TINY_ARGS.split(), "--ingest-source", "csv", "--path", str(tmp_path)])
+    out, err = capsys.readouterr()
+    # Then it ingested the CSV files, was refused with the gate's reasons, and said where the report is
+    assert "[ingest] IBM" in out and "[ingest] MSFT" in out
+    assert code == EXIT_REFUSED and "refused:" in err and "p = " in err
+    (report,) = [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("[report] ")]
+    assert Path(report).is_file() and "Promotion gate: FAIL" in Path(report).read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["train-and-publish", "--symbols", "FOO"], "FOO is not in the offline sample"),
+        (["train-and-publish", "--symbols", "FOO", "--ingest-source", "csv", "--path", "{tmp}"], "no FOO.csv"),
+        (["ingest", "--source", "csv", "--path", "{tmp}/NOPE.csv"], "NOPE.csv: no such file"),
+        (["evaluate", "--symbols", "FOO"], "no bars for FOO"),
+    ],
+)
+def test_cli_input_errors_say_what_to_do_without_a_traceback(
+    s3_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str
+) -> None:
+    from ml.__main__ import EXIT_BAD_INPUT, main
+
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+    if "FOO" in says and "csv" not in args:
+        assert "ingest its bars first" in err

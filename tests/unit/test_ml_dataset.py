@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from ml.config import SAMPLE_SYMBOLS
-from ml.dataset import IngestError, parse_bars_csv, sample_bars
+from ml.dataset import IngestError, csv_files, parse_bars_csv, read_bars_file, sample_bars
 
 GOOD = """Date,Open,High,Low,Close,Volume
 2024-01-02,10,11,9,10.5,1000
@@ -99,6 +101,19 @@ def test_sample_bars_are_clean_and_split_adjusted(symbol: str) -> None:
     assert split_like.sum() <= 1  # AAPL's real -52% crash (2000-09-29) is the one allowed
 
 
-def test_unknown_sample_symbol_is_an_error() -> None:
-    with pytest.raises(IngestError, match="not in the sample"):
+def test_unknown_sample_symbol_says_to_ingest_it() -> None:
+    # A symbol outside the offline sample is not a typo to correct from a list: it needs its own bars.
+    with pytest.raises(IngestError, match="TSLA is not in the offline sample") as info:
         sample_bars("TSLA")
+    assert "ingest its bars first" in str(info.value) and "--ingest-source csv --path" in str(info.value)
+
+
+def test_a_missing_csv_file_or_folder_is_an_ingest_error_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="no such file"):
+        read_bars_file(tmp_path / "NOPE.csv")
+    with pytest.raises(IngestError, match="no such file or folder"):
+        csv_files(tmp_path / "nowhere")
+    (tmp_path / "IBM.csv").write_text(GOOD)
+    with pytest.raises(IngestError, match=r"no MSFT.csv in this folder \(found: \['IBM'\]\)"):
+        csv_files(tmp_path, ["IBM", "MSFT"])
+    assert csv_files(tmp_path, ["ibm"]) == [tmp_path / "IBM.csv"]
