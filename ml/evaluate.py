@@ -151,6 +151,7 @@ def symbol_metrics(
         o, c = bars[sym].open[t[0] : t[-1] + 1], bars[sym].close[t[0] : t[-1] + 1]
         if len(t) != len(o):
             raise ValueError(f"{sym}: out-of-sample bars are not contiguous")
+        cls: dict[str, float]
         if prob is None:
             res, cls = buy_and_hold(o, c, policy.costs), {"n": len(t)}
         else:

@@ -43,7 +43,7 @@ def check_feature_causality(
         # rtol: a user feature built on a running sum may differ in the last bits, never more.
         same = np.isclose(cut, full[: t + 1], rtol=1e-9, atol=1e-12, equal_nan=True).all(axis=0)
         for j in np.flatnonzero(~same):
-            bad.setdefault(names[j], int(t))
+            bad.setdefault(names[int(j)], int(t))
     if bad:
         where = ", ".join(f"{name} (first at bar {t})" for name, t in bad.items())
         raise LookAheadError(

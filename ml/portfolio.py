@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.config import Costs
+from tradeloop_common.policy import intent_order
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ def policy_backtest(
         if d > 0:
             want = wanted[d - 1]
             todo = np.flatnonzero((want != held_target) & ~np.isnan(open_[d]))
-            # Reductions first (they free cash), then by symbol: tradeloop_common.policy.intent_order.
-            for j in sorted(todo, key=lambda k: (want[k] > held_target[k], symbols[k])):
+            # Reductions first (they free cash), then by symbol, as the signal service sends them.
+            for j in sorted(todo, key=lambda k: intent_order(float(held_target[k]), float(want[k]), symbols[k])):
                 marks = np.nan_to_num(last_close[d - 1])
                 equity = cash + float(shares @ marks)
                 new = want[j] * equity / last_close[d - 1, j] if want[j] > 0 else 0.0

@@ -78,7 +78,7 @@ def policy_target_weights(probability: np.ndarray, policy: Mapping[str, Any], sy
     return target_weights(probability, float(policy["enter"]), float(policy["exit"]), long)
 
 
-def intent_order(previous: Decimal, target: Decimal, symbol: str) -> tuple[bool, str]:
+def intent_order(previous: Decimal | float, target: Decimal | float, symbol: str) -> tuple[bool, str]:
     """The order in which one run's order intents are sent and applied: reductions first (they free
     cash for the increases), then by symbol. The signal service sends in this order and the
     backtest's live-execution mode applies in it."""
