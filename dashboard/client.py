@@ -24,6 +24,7 @@ HINT_NO_SIGNALS = "No signals yet: run `make train-and-publish`, then `make sign
 HINT_NO_MODEL = "No model yet: run `make train-and-publish`."
 HINT_AUTH = "The API refused the request: in AWS set TRADELOOP_API_SIGV4=true and allow execute-api:Invoke."
 SLOW_CALL_SECONDS = 1.0
+NO_CREDENTIALS = "no_credentials"  # an ApiError raised before sending: nothing to sign with
 log = logging.getLogger("tradeloop.dashboard.client")
 # The signal service answers 404 before a model exists, and may be missing (503/502) or broken (500).
 SIGNAL_SERVICE_DOWN = frozenset({404, 500, 502, 503, 504})
@@ -117,6 +118,7 @@ class ApiClient:
             raise ApiError(
                 "TRADELOOP_API_SIGV4 is on but no AWS credentials or region were found",
                 hint="Give the task an IAM role and set AWS_REGION.",
+                code=NO_CREDENTIALS,
             )
         headers = {k: v for k, v in prepared.headers.items() if k.lower() in ("content-type", "host")}
         aws_request = AWSRequest(method=prepared.method, url=prepared.url, data=prepared.body or b"", headers=headers)

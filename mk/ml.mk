@@ -7,21 +7,24 @@ PY ?= .venv/bin/python
 ML_PY := PYTHONPATH=$(CURDIR)/services/common:$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(PY)
 ML_ARGS ?=
 ML_FORCE := $(if $(filter 1 true yes,$(FORCE)),--force,)
+# The running local stack, unless AWS_PROFILE / keys / AWS_ENDPOINT_URL name a target; with
+# neither, one line says what to run (tradeloop_local target exits 2).
+ML_TARGET = exports="$$($(PY) -m tradeloop_local target)" || exit 2; eval "$$exports";
 
 .PHONY: train-and-publish promote rollback ml-report ml-versions
 
 train-and-publish: ## ingest-if-needed -> walk-forward -> train -> publish -> promote (FORCE=1 skips the gate; ML_ARGS=...)
-	$(ML_PY) -m ml train-and-publish $(ML_FORCE) $(ML_ARGS)
+	@$(ML_TARGET) $(ML_PY) -m ml train-and-publish $(ML_FORCE) $(ML_ARGS)
 
 promote: ## point models/<name>/LATEST at VERSION=... (gated; FORCE=1 to override)
 	@test -n "$(VERSION)" || { echo "usage: make promote VERSION=<version> [FORCE=1]"; exit 2; }
-	$(ML_PY) -m ml promote $(VERSION) $(ML_FORCE)
+	@$(ML_TARGET) $(ML_PY) -m ml promote $(VERSION) $(ML_FORCE)
 
 rollback: ## point LATEST back at the previously live model version
-	$(ML_PY) -m ml rollback
+	@$(ML_TARGET) $(ML_PY) -m ml rollback
 
 ml-versions: ## list published model versions (* = live)
-	$(ML_PY) -m ml versions
+	@$(ML_TARGET) $(ML_PY) -m ml versions
 
 ml-report: ## print where the last run's report is (and the walk-forward table)
 	@$(ML_PY) -c "import json,pathlib; from ml.pipeline import last_run_dir; r=last_run_dir(); \

@@ -4,6 +4,7 @@
 # mirror on these machines; the public registry elsewhere). Checks and tests run on a copy of
 # terraform/ under .tradeloop/terraform/, so no .terraform/, lock file or state lands in the
 # source tree. `deploy`/`destroy` keep their state in the S3 backend of envs/aws/backend.hcl.
+# AWS_REGION (or AWS_DEFAULT_REGION) overrides the tfvars file's region.
 
 PY ?= .venv/bin/python
 TF ?= terraform
@@ -15,10 +16,7 @@ LAMBDA_DIR ?= build/lambda
 AWS_TFVARS ?= terraform/envs/aws/terraform.tfvars
 AWS_BACKEND ?= terraform/envs/aws/backend.hcl
 AUTO_APPROVE ?=
-TF_APPROVE := $(if $(filter 1 true yes,$(AUTO_APPROVE)),-auto-approve,)
 LOCAL_COMPUTE ?=
-# AWS_REGION (or AWS_DEFAULT_REGION) overrides the tfvars file's region.
-TF_REGION := $$([ -n "$${AWS_REGION:-$${AWS_DEFAULT_REGION:-}}" ] && echo "-var=region=$${AWS_REGION:-$$AWS_DEFAULT_REGION}")
 
 # Use the provider mirror when there is one (exit 3: none, so the registry is used as usual).
 # The machine may export TF_CLI_CONFIG_FILE naming a missing file: drop it then.
@@ -29,27 +27,21 @@ define tf_env
 	export CHECKPOINT_DISABLE=1
 endef
 
-# A fresh copy of terraform/ (and the routes file the roots read) to init and test in.
+# A fresh copy of terraform/ (and the JSON contracts the stack module reads) to init and test in.
 define tf_copy
-	rm -rf $(TF_COPY) && mkdir -p $(TF_COPY)/services && \
-	cp -r terraform $(TF_COPY)/terraform && cp services/routes.json $(TF_COPY)/services/ && \
+	rm -rf $(TF_COPY) && mkdir -p $(TF_COPY)/services $(TF_COPY)/dashboard && \
+	cp -r terraform $(TF_COPY)/terraform && cp services/*.json $(TF_COPY)/services/ && \
+	cp dashboard/contract.json $(TF_COPY)/dashboard/ && \
 	find $(TF_COPY) \( -name .terraform -o -name '*.tfstate*' -o -name .terraform.lock.hcl -o -name '*.tfvars' \) \
 	  -prune -exec rm -rf {} +
 endef
 
-# envs/aws: credentials, tfvars and backend settings must exist before Terraform touches AWS.
-define aws_preflight
-	test -f $(AWS_TFVARS) || { echo "refusing: $(AWS_TFVARS) not found."; \
-	  echo "  cp terraform/envs/aws/terraform.tfvars.example $(AWS_TFVARS) and edit it (or AWS_TFVARS=path)"; exit 2; }; \
-	test -f $(AWS_BACKEND) || { echo "refusing: $(AWS_BACKEND) not found (remote state settings)."; \
-	  echo "  cp terraform/envs/aws/backend.hcl.example $(AWS_BACKEND) and edit it (or AWS_BACKEND=path)"; exit 2; }; \
-	test -z "$${AWS_ENDPOINT_URL:-}" || { echo "refusing: AWS_ENDPOINT_URL=$$AWS_ENDPOINT_URL is set (an emulator, not AWS); unset it"; exit 2; }; \
-	$(PY) -c "import boto3, sys; s = boto3.session.Session(); c = s.get_credentials(); \
-	sys.exit('refusing: no AWS credentials (set AWS_PROFILE, or run aws configure / aws sso login)') if c is None else None; \
-	i = s.client('sts', region_name=s.region_name or 'us-east-1').get_caller_identity(); \
-	print(f\"AWS account {i['Account']} as {i['Arn']}; region: {s.region_name or 'from the tfvars file'}\")" \
-	  || exit 2
-endef
+# envs/aws through scripts/aws_stack.py: preflight (credentials, tfvars, backend), working copy
+# under .tradeloop/terraform/aws, buckets emptied before destroy. EMULATOR=<url> targets an
+# emulator instead of AWS (local state; how the tests deploy and destroy the AWS root).
+EMULATOR ?=
+AWS_STACK = $(PY) scripts/aws_stack.py --tfvars $(AWS_TFVARS) --backend $(AWS_BACKEND) --package-dir $(LAMBDA_DIR) \
+  $(if $(EMULATOR),--emulator $(EMULATOR),) $(if $(filter 1 true yes,$(AUTO_APPROVE)),--auto-approve,)
 
 .PHONY: package tf-fmt tf-check tf-test checkov iac-tools iac-test deploy aws-outputs destroy local-apply local-destroy
 
@@ -88,30 +80,16 @@ checkov: iac-tools ## checkov on terraform/ (every skip is inline, with its reas
 iac-test: install ## the infrastructure tests (pytest -m iac: fmt, validate, terraform test, checkov, moto apply, packaging)
 	$(PY) -m pytest tests/iac $(PYTEST_ARGS)
 
-deploy: install ## package + terraform apply envs/aws (AWS_PROFILE, AWS_REGION, AWS_TFVARS, AWS_BACKEND; AUTO_APPROVE=1)
-	@$(aws_preflight)
-	$(MAKE) --no-print-directory package
-	@$(tf_env); set -e; \
-	export TF_DATA_DIR=$(TF_STATE_DIR)/aws; \
-	$(TF) -chdir=terraform/envs/aws init -input=false -backend-config=$(abspath $(AWS_BACKEND)); \
-	$(TF) -chdir=terraform/envs/aws apply -input=false $(TF_APPROVE) \
-	  -var-file=$(abspath $(AWS_TFVARS)) -var=package_dir=$(abspath $(LAMBDA_DIR)) $(TF_REGION); \
-	$(TF) -chdir=terraform/envs/aws output
+deploy: install ## package + terraform apply envs/aws (AWS_PROFILE, AWS_REGION, AWS_TFVARS, AWS_BACKEND; AUTO_APPROVE=1; EMULATOR=url)
+	@$(AWS_STACK) preflight
+	$(if $(EMULATOR),,$(MAKE) --no-print-directory package)
+	@$(AWS_STACK) deploy
 
-aws-outputs: ## print the outputs of envs/aws (api_url, dashboard_url, dashboard_repository_url, ...)
-	@$(aws_preflight)
-	@$(tf_env); set -e; \
-	export TF_DATA_DIR=$(TF_STATE_DIR)/aws; \
-	$(TF) -chdir=terraform/envs/aws init -input=false -backend-config=$(abspath $(AWS_BACKEND)) >/dev/null; \
-	$(TF) -chdir=terraform/envs/aws output
+aws-outputs: install ## print the outputs of envs/aws (api_url, dashboard_url, dashboard_repository_url, ...)
+	@$(AWS_STACK) outputs
 
-destroy: install ## terraform destroy envs/aws (same settings as deploy; asks before deleting unless AUTO_APPROVE=1)
-	@$(aws_preflight)
-	@$(tf_env); set -e; \
-	export TF_DATA_DIR=$(TF_STATE_DIR)/aws; \
-	$(TF) -chdir=terraform/envs/aws init -input=false -backend-config=$(abspath $(AWS_BACKEND)) >/dev/null; \
-	$(TF) -chdir=terraform/envs/aws destroy -input=false $(TF_APPROVE) \
-	  -var-file=$(abspath $(AWS_TFVARS)) -var=package_dir=$(abspath $(LAMBDA_DIR)) $(TF_REGION)
+destroy: install ## empty the stack's buckets, then terraform destroy envs/aws (asks first unless AUTO_APPROVE=1; no build/ needed)
+	@$(AWS_STACK) destroy
 
 local-apply: install ## terraform apply envs/local to the running emulator (state in .tradeloop/terraform/local; LOCAL_COMPUTE=1 adds Lambda + API)
 	$(PY) -m tradeloop_local terraform apply $(if $(filter 1 true yes,$(LOCAL_COMPUTE)),--compute,)

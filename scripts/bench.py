@@ -229,57 +229,26 @@ def bench_inference(quick: bool) -> tuple[list[Row], dict[str, float]]:
 # ----------------------------------------------------------------------------------------- api
 
 
-def _http_event(method: str, path: str, body: str) -> dict[str, Any]:
-    """A minimal API Gateway HTTP API v2.0 event, as the router builds it."""
-    route_key = f"{method} {path}"
-    return {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "bench",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
-            "requestId": "bench",
-            "routeKey": route_key,
-            "stage": "$default",
-            "timeEpoch": int(time.time() * 1000),
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
-
-
 def bench_api(quick: bool) -> tuple[list[Row], dict[str, float]]:
     import uuid
     from concurrent.futures import ThreadPoolExecutor
 
-    import boto3
     import requests
 
-    from tradeloop_local.config import dummy_aws_env
-    from tradeloop_local.emulator import Emulator
-    from tradeloop_local.resources import create_stack
+    from tradeloop_local.embedded import embedded_stack
     from tradeloop_local.runtime import LocalRuntime
-    from tradeloop_local.seed import seed_account, seed_bars
+    from tradeloop_local.seed import reset_account
 
-    _progress("api: starting moto server, creating and seeding the stack")
-    emulator = Emulator(port=0).start()
-    saved = dict(os.environ)
-    try:
-        os.environ.update(dummy_aws_env(emulator.url))
+    _progress("api: starting the emulator, provisioning and seeding the stack (make up's way)")
+    state = Path(tempfile.mkdtemp(prefix="bench-stack-"))
+    with embedded_stack(state, log=_progress) as stack:
         # Keep the handlers' JSON logs and EMF metrics out of the table (as CloudWatch would);
         # the Lambda worker processes inherit these.
         os.environ.update(
             POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true", PYTHONWARNINGS="ignore::UserWarning"
         )
-        stack = create_stack(boto3.session.Session())
-        os.environ.update(stack)
-        seed_bars()
-        seed_account(Decimal("100000000"))  # every timed order fills: no limit is reached
-        runtime = LocalRuntime(stack=stack, endpoint_url=emulator.url, concurrency=4, poll=False).start()
+        reset_account(Decimal("100000000"))  # every timed order fills: no limit is reached
+        runtime = LocalRuntime(info=stack.info, concurrency=4, poll=False).start()
         try:
             n = 20 if quick else 100
 
@@ -304,10 +273,11 @@ def bench_api(quick: bool) -> tuple[list[Row], dict[str, float]]:
 
         from order_service.main import lambda_handler
         from tradeloop_local.lambda_pool import LocalLambdaContext
+        from tradeloop_local.router import direct_http_event
 
         def direct() -> float:
             body = {"client_order_id": uuid.uuid4().hex, "symbol": "IBM", "side": "BUY", "quantity": 1}
-            event = _http_event("POST", "/orders", json.dumps(body))
+            event = direct_http_event("POST", "/orders", json.dumps(body))
             t0 = time.perf_counter()
             out = lambda_handler(event, LocalLambdaContext("order"))
             if out["statusCode"] != 201 or json.loads(out["body"])["status"] != "FILLED":
@@ -317,10 +287,6 @@ def bench_api(quick: bool) -> tuple[list[Row], dict[str, float]]:
         direct()
         _progress(f"api: {n} in-process handler calls")
         inproc = sorted(direct() for _ in range(n))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        emulator.stop()
 
     def pct(xs: list[float], q: float) -> float:
         return xs[min(len(xs) - 1, int(q * len(xs)))]

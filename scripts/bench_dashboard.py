@@ -257,21 +257,22 @@ def main(argv: list[str] | None = None) -> int:
 
     import boto3
 
-    from tradeloop_local.config import dummy_aws_env
-    from tradeloop_local.emulator import Emulator
-    from tradeloop_local.resources import create_stack
+    from tradeloop_local.embedded import embedded_stack
     from tradeloop_local.runtime import LocalRuntime
-    from tradeloop_local.seed import seed_account, seed_bars
+    from tradeloop_local.seed import reset_account
 
-    emulator = Emulator(port=0).start()
-    os.environ.update(dummy_aws_env(emulator.url))
-    session = boto3.session.Session()
-    stack = create_stack(session)
-    os.environ.update(stack)
-    seed_bars()
-    seed_account(Decimal("1000000"))
-    seed_symbols(session, stack["TRADELOOP_DATA_BUCKET"])
-    runtime = LocalRuntime(stack=stack, endpoint_url=emulator.url, concurrency=4, poll=False).start()
+    with embedded_stack(Path(tempfile.mkdtemp(prefix="bench-dashboard-"))) as stack:
+        session = boto3.session.Session()
+        reset_account(Decimal("1000000"))
+        seed_symbols(session, stack.info.environment["TRADELOOP_DATA_BUCKET"])
+        runtime = LocalRuntime(info=stack.info, concurrency=4, poll=False).start()
+        try:
+            return _measure(args, runtime)
+        finally:
+            runtime.stop()
+
+
+def _measure(args: argparse.Namespace, runtime: Any) -> int:
     port = _free_port()
     dash_log = open(Path(tempfile.gettempdir()) / "bench-dashboard.log", "wb")  # noqa: SIM115 - closed at exit
     dash_env = {**os.environ, "TRADELOOP_API_URL": str(runtime.api_url), "TRADELOOP_DASHBOARD_REFRESH_SECONDS": "300"}
@@ -311,8 +312,6 @@ def main(argv: list[str] | None = None) -> int:
         dash.terminate()
         dash.wait(10)
         dash_log.close()
-        runtime.stop()
-        emulator.stop()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""Fixtures shared by every suite: a real moto server over HTTP, the stack created in it, the
-local runtime (router + Lambda worker processes + poller) in front of it, and a fresh account."""
+"""Fixtures shared by every suite: a real moto server over HTTP enforcing IAM, the stack Terraform
+creates in it, the local runtime (router + Lambda worker processes + poller, each service as its
+role) in front of it, and a fresh account."""
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -11,64 +13,40 @@ from typing import Any
 import boto3
 import pytest
 
-from tradeloop_local.config import dummy_aws_env
-
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
 
 
-def _reset_caches() -> None:
-    from tradeloop_common.dal import aws, controls, queue, registry, signals, snapshots, trading
-    from tradeloop_common.settings import get_environment_variables
-
-    get_environment_variables.cache_clear()
-    aws.reset_clients()
-    trading.get_trading_store.cache_clear()
-    controls.get_controls_store.cache_clear()
-    snapshots.get_snapshot_store.cache_clear()
-    signals.get_signal_store.cache_clear()
-    registry.get_model_store.cache_clear()
-    queue.get_intent_queue.cache_clear()
-
-
 @pytest.fixture(scope="session")
-def aws_env() -> Iterator[dict[str, Any]]:
-    """moto server on a free loopback port, the stack created in it, bars and an account seeded.
+def aws_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The embedded stack as `make up` builds it: an emulator process enforcing IAM, the stack
+    applied by Terraform (each service's role and policy included; the Python bootstrap, without
+    roles, only where Terraform cannot run, said loudly), bars and an account seeded.
 
-    Yields {"endpoint_url", "stack" (the Lambda environment naming every resource), "session"}."""
-    from tradeloop_local.emulator import Emulator
-    from tradeloop_local.resources import create_stack
-    from tradeloop_local.seed import seed_account, seed_bars
+    Yields {"endpoint_url", "stack" (resource names), "info" (StackInfo), "session" (administrator)}."""
+    from tradeloop_local.embedded import embedded_stack
 
-    emulator = Emulator(port=0).start()
-    saved = dict(os.environ)
-    os.environ.update(dummy_aws_env(emulator.url))
-    _reset_caches()
-    session = boto3.session.Session()
-    stack = create_stack(session)
-    # Tests switch the live model between cases: the signal function must see every LATEST change.
-    stack["TRADELOOP_MODEL_CHECK_SECONDS"] = "0"
-    os.environ.update(stack)
-    _reset_caches()
-    seed_bars()
-    seed_account()
-    try:
-        yield {"endpoint_url": emulator.url, "stack": stack, "session": session}
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        _reset_caches()
-        emulator.stop()
+    messages: list[str] = []
+    with embedded_stack(tmp_path_factory.mktemp("stack"), log=messages.append) as stack:
+        if not stack.info.iam_enforced:
+            print(f"SKIPPED: IAM enforcement ({'; '.join(messages)})", file=sys.__stderr__, flush=True)
+        # Tests switch the live model between cases: the signal function must see every LATEST change.
+        os.environ["TRADELOOP_MODEL_CHECK_SECONDS"] = "0"
+        yield {
+            "endpoint_url": stack.endpoint_url,
+            "stack": dict(stack.info.environment),
+            "info": stack.info,
+            "session": boto3.session.Session(),
+        }
 
 
 @pytest.fixture(scope="session")
 def local_runtime(aws_env: dict[str, Any]) -> Iterator[Any]:
-    """The local runtime (router + each service in worker processes). The background poller is off:
-    tests drive the queue with ``local_runtime.poller.poll_once()`` so they control delivery."""
+    """The local runtime (router + each service in worker processes, each as its function's role).
+    The background poller is off: tests drive the queue with ``local_runtime.poller.poll_once()``
+    so they control delivery."""
     from tradeloop_local.runtime import LocalRuntime
 
-    runtime = LocalRuntime(
-        stack=aws_env["stack"], endpoint_url=aws_env["endpoint_url"], concurrency=4, poll=False
-    ).start()
+    runtime = LocalRuntime(info=aws_env["info"], concurrency=4, poll=False).start()
     try:
         yield runtime
     finally:

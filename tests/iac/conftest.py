@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from iac_support import REPO, TERRAFORM_DIR, Terraform, loud_skip
 
+from tradeloop_local.config import admin_aws_env
+
 
 @pytest.fixture(scope="session")
 def terraform() -> Terraform:
@@ -35,6 +37,8 @@ def terraform() -> Terraform:
     if proc.returncode != 0:
         loud_skip(f"no hashicorp/aws provider mirror: {proc.stderr.strip()}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    # Emulators only: the emulator's administrator (any key would do for a plain moto server).
+    env.update({k: v for k, v in admin_aws_env("").items() if k != "AWS_ENDPOINT_URL"})
     env.update(
         TF_CLI_CONFIG_FILE=proc.stdout.strip(),
         TF_IN_AUTOMATION="1",
@@ -46,15 +50,18 @@ def terraform() -> Terraform:
 
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of terraform/ and services/routes.json (the paths the roots read)."""
+    """A copy of terraform/ and the JSON contracts the stack module reads."""
+    from tradeloop_local.tfstack import CONTRACTS
+
     root = tmp_path_factory.mktemp("iac")
     shutil.copytree(
         TERRAFORM_DIR,
         root / "terraform",
         ignore=shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "*.tfvars"),
     )
-    (root / "services").mkdir()
-    shutil.copy2(REPO / "services" / "routes.json", root / "services" / "routes.json")
+    for contract in CONTRACTS:
+        (root / contract).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / contract, root / contract)
     return root / "terraform"
 
 

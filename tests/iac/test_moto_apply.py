@@ -1,40 +1,21 @@
-"""Terraform against a moto server over real HTTP.
-
-envs/local (with enable_compute, so the Lambda, HTTP API, schedule and alarm modules are
-applied too): apply, then a second plan shows no changes, then destroy. envs/aws: a plan.
-The Lambda zips are the placeholders of terraform/tests/fixtures/lambda (moto stores Lambda
-code, never runs it; real packages come from `make package`).
+"""envs/local against a plain moto server over real HTTP, with enable_compute (so the functions,
+HTTP API and schedule are stored too): apply, then a second plan shows no changes, then destroy.
+(envs/aws itself: test_aws_root.py.) The Lambda zips are the placeholders of
+terraform/tests/fixtures/lambda (moto stores Lambda code, never runs it).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from iac_support import FIXTURE_ZIPS, Terraform
+from iac_support import FIXTURE_ZIPS, REPO, Terraform
 
 pytestmark = [pytest.mark.iac, pytest.mark.slow]
-
-SERVICES = [
-    "apigatewayv2",
-    "cloudwatch",
-    "cloudwatchevents",
-    "cloudwatchlogs",
-    "dynamodb",
-    "ec2",
-    "ecr",
-    "ecs",
-    "elbv2",
-    "iam",
-    "lambda",
-    "s3",
-    "sns",
-    "sqs",
-    "sts",
-]
 
 
 def _timed(terraform: Terraform, args: list[str], cwd: Path, **kw) -> tuple[float, object]:
@@ -61,6 +42,8 @@ def test_local_apply_then_no_changes_then_destroy(terraform: Terraform, workspac
     assert outputs["TRADELOOP_DATA_BUCKET"] == "tradeloop-data"
     assert outputs["TRADELOOP_ORDER_QUEUE_URL"].endswith("/tradeloop-order-intents.fifo")
     assert outputs["AWS_ENDPOINT_URL"] == moto_server
+    roles = json.loads(terraform.run(["output", "-json", "function_role_arns"], cwd).stdout)
+    assert set(roles) == {"order", "portfolio", "signal"}
 
     # And a second plan shows no changes (exit code 0; 2 would mean a diff)
     plan_s, plan = _timed(
@@ -82,33 +65,11 @@ def test_local_apply_then_no_changes_then_destroy(terraform: Terraform, workspac
     )
 
 
-def test_aws_root_plans_against_moto(terraform: Terraform, workspace: Path, moto_server: str) -> None:
-    cwd = workspace / "envs" / "aws"
-    # The copy swaps the S3 backend for local state and points the provider at moto.
-    endpoints = "\n".join(f'    {s} = "{moto_server}"' for s in SERVICES)
-    (cwd / "moto_override.tf").write_text(
-        'terraform {\n  backend "local" {}\n}\n\n'
-        'provider "aws" {\n'
-        '  access_key                  = "test"\n'
-        '  secret_key                  = "test"\n'
-        "  skip_credentials_validation = true\n"
-        "  skip_metadata_api_check     = true\n"
-        "  skip_requesting_account_id  = false\n"
-        "  s3_use_path_style           = true\n"
-        f"  endpoints {{\n{endpoints}\n  }}\n"
-        "}\n"
-    )
-    terraform.init(cwd, backend=True)
-    plan_s, plan = _timed(
-        terraform,
-        [
-            "plan",
-            "-input=false",
-            "-no-color",
-            f"-var=package_dir={FIXTURE_ZIPS}",
-            '-var=allowed_cidrs=["203.0.113.0/24"]',
-        ],
-        cwd,
-    )
-    assert "93 to add, 0 to change, 0 to destroy" in plan.stdout, plan.stdout[-3000:]
-    print(f"envs/aws on moto: plan {plan_s:.0f}s (93 to add)", file=sys.__stderr__)
+def test_the_emulator_override_names_the_services_envs_local_points_at_the_emulator() -> None:
+    from tradeloop_local.tfstack import EMULATED_SERVICES
+
+    # Given envs/local's provider block / Then it names the same services the AWS root's emulator
+    # override does (one list each side, kept equal here)
+    text = (REPO / "terraform" / "envs" / "local" / "versions.tf").read_text()
+    block = text.split("endpoints {", 1)[1].split("}", 1)[0]
+    assert set(re.findall(r"^\s*(\w+)\s*=", block, re.M)) == set(EMULATED_SERVICES)

@@ -35,6 +35,7 @@ class StorageEnv(_EnvModel):
 
 class QueueEnv(_EnvModel):
     order_queue_url: str = Field(default="", alias="TRADELOOP_ORDER_QUEUE_URL")
+    order_dlq_url: str = Field(default="", alias="TRADELOOP_ORDER_DLQ_URL")
 
 
 class BrokerEnv(_EnvModel):

@@ -1,146 +1,27 @@
-"""`tradeloop`: run the local stack, and trade from a terminal."""
+"""`tradeloop`: run the local stack (up, down, replay, ...), and trade from a terminal (trade_cli)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
 import time
-import uuid
-from typing import Any
 
-import requests
 from rich.console import Console
-from rich.table import Table
 
 from tradeloop_local.config import load_config
+from tradeloop_local.trade_cli import (
+    cmd_demo_script,
+    configure,
+    controls,
+    place,
+    show_orders,
+    show_portfolio,
+    signals,
+)
 
 console = Console()
-
-
-def _api() -> str:
-    return os.environ.get("TRADELOOP_API_URL", load_config().api_url).rstrip("/")
-
-
-def _call(method: str, path: str, **kw: Any) -> Any:
-    try:
-        r = requests.request(method, f"{_api()}{path}", timeout=60, **kw)
-    except requests.ConnectionError:
-        console.print(f"[red]the API at {_api()} does not answer[/red]: start it with `make up`")
-        raise SystemExit(2) from None
-    body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {"raw": r.text}
-    if r.status_code >= 400:
-        err = body.get("error", {})
-        console.print(f"[red]{r.status_code} {err.get('code', '')}[/red]: {err.get('message', r.text)}")
-        for d in err.get("details", []):
-            console.print(f"  - {d.get('field', '')}: {d.get('fix', d)}")
-        raise SystemExit(1)
-    return body
-
-
-def _money(x: Any) -> str:
-    return f"{float(x):,.2f}" if x is not None else "-"
-
-
-def show_portfolio(_: argparse.Namespace) -> int:
-    p = _call("GET", "/portfolio")
-    console.print(
-        f"[bold]account[/bold] {p['account_id']}  cash {_money(p['cash'])}  equity {_money(p['equity'])}"
-        f"  exposure {_money(p['gross_exposure'])} ({float(p['leverage']):.1%})"
-        f"  unrealized {_money(p['unrealized_pnl'])}  realized {_money(p['realized_pnl'])}"
-    )
-    t = Table("symbol", "qty", "avg cost", "last", "value", "unrealized", "realized", "weight")
-    for pos in p["positions"]:
-        t.add_row(
-            pos["symbol"],
-            str(pos["quantity"]),
-            _money(pos["avg_cost"]),
-            _money(pos["last_price"]),
-            _money(pos["market_value"]),
-            _money(pos["unrealized_pnl"]),
-            _money(pos["realized_pnl"]),
-            f"{float(pos['weight']):.1%}",
-        )
-    console.print(t)
-    return 0
-
-
-def _order_row(t: Table, o: dict[str, Any]) -> None:
-    fill = o["fills"][0] if o["fills"] else {}
-    colour = {"FILLED": "green", "REJECTED": "red"}.get(o["status"], "yellow")
-    t.add_row(
-        o["created_at"][:19],
-        o["symbol"],
-        o["side"],
-        str(o["quantity"]),
-        f"[{colour}]{o['status']}[/{colour}]",
-        _money(fill.get("price")),
-        _money(fill.get("commission")),
-        o.get("reason") or "",
-        o["client_order_id"],
-    )
-
-
-def show_orders(args: argparse.Namespace) -> int:
-    params = {k: v for k, v in {"symbol": args.symbol, "status": args.status, "limit": args.limit}.items() if v}
-    page = _call("GET", "/orders", params=params)
-    t = Table("created", "symbol", "side", "qty", "status", "price", "commission", "reason", "client id")
-    for o in page["orders"]:
-        _order_row(t, o)
-    console.print(t)
-    return 0
-
-
-def place(args: argparse.Namespace) -> int:
-    body = {
-        "client_order_id": args.key or f"cli-{uuid.uuid4().hex[:12]}",
-        "symbol": args.symbol.upper(),
-        "side": args.side.upper(),
-        "quantity": args.quantity,
-    }
-    o = _call("POST", "/orders", json=body)
-    t = Table("created", "symbol", "side", "qty", "status", "price", "commission", "reason", "client id")
-    _order_row(t, o)
-    console.print(t)
-    return 0 if o["status"] == "FILLED" else 3
-
-
-def signals(args: argparse.Namespace) -> int:
-    """`tradeloop signals [--run] [--as-of YYYY-MM-DD]`: the latest signal per symbol, or run the job first."""
-    if args.run:
-        body = {"as_of": args.as_of} if args.as_of else {}
-        report = _call("POST", "/signals/run", json=body)
-        rows, note = report["signals"], f"model {report['model_version']}: {len(report['intents'])} intent(s) sent"
-    else:
-        rows, note = _call("GET", "/signals")["signals"], ""
-    t = Table("symbol", "as of", "action", "p(up)", "target", "model", "reason")
-    for s in rows:
-        p = s.get("probability")
-        t.add_row(
-            s["symbol"],
-            str(s["as_of"])[:19],
-            s.get("action", ""),
-            f"{float(p):.3f}" if p is not None else "-",
-            f"{float(s['target_weight']):.0%}",
-            s["model_version"],
-            s.get("reason") or "",
-        )
-    console.print(t)
-    if note:
-        console.print(note)
-    return 0
-
-
-def controls(args: argparse.Namespace) -> int:
-    c = (
-        _call("PUT", "/controls", json={"trading_state": args.state, "reason": "cli"})
-        if args.state
-        else _call("GET", "/controls")
-    )
-    console.print_json(json.dumps(c))
-    return 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -193,53 +74,63 @@ def cmd_status(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo_script(_: argparse.Namespace) -> int:
-    """The scripted part of `make demo`: one order through the API, then the portfolio."""
-    before = _call("GET", "/portfolio")
-    key = "demo-buy-aapl-10"
-    order = _call("POST", "/orders", json={"client_order_id": key, "symbol": "AAPL", "side": "BUY", "quantity": 10})
-    after = _call("GET", "/portfolio")
-    console.print(
-        f"demo order {order['order_id']} {order['status']}: cash {_money(before['cash'])} -> {_money(after['cash'])}"
-    )
-    show_portfolio(_)
-    return 0
-
-
 def cmd_env(_: argparse.Namespace) -> int:
     """Shell exports that point boto3 (and `make train-and-publish`) at the running local stack."""
-    from tradeloop_local import stackctl
-    from tradeloop_local.config import dummy_aws_env
+    from tradeloop_local.config import admin_aws_env
+    from tradeloop_local.embedded import read_stack
 
-    stack = stackctl.read_stack(load_config())
-    for key, value in {**dummy_aws_env(stack["endpoint_url"]), **stack["environment"]}.items():
+    info = read_stack(load_config())
+    for key, value in {**admin_aws_env(info.endpoint_url), **info.environment}.items():
         print(f"export {key}={value}")
     return 0
 
 
+def cmd_target(_: argparse.Namespace) -> int:
+    """Where `make train-and-publish` (and the other ml targets) send their AWS calls: exports for
+    the running local stack, nothing when the environment names a target itself, else exit 2."""
+    import boto3
+
+    from tradeloop_local.embedded import read_stack, stack_running
+
+    if any(os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID")):
+        return 0  # the caller chose (an endpoint, a profile or keys): leave it alone
+    cfg = load_config()
+    if stack_running(cfg):
+        print(f"# the running local stack at {read_stack(cfg).endpoint_url}", file=sys.stderr)
+        return cmd_env(_)
+    if boto3.session.Session().get_credentials() is not None:
+        return 0  # the default AWS credential chain (e.g. ~/.aws, SSO): real AWS
+    print(
+        "no target: no local stack is running (start one: make up) and no AWS credentials are set "
+        "(to publish to AWS: AWS_PROFILE=... AWS_REGION=... plus TRADELOOP_DATA_BUCKET/TRADELOOP_MODELS_BUCKET "
+        "from `make aws-outputs`)",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def cmd_bootstrap(args: argparse.Namespace) -> int:
     """Create the resources in an already running emulator (LocalStack in docker-compose) and seed."""
-    from tradeloop_local import stackctl
+    from tradeloop_local.embedded import provision_and_seed
 
-    stack = stackctl.bootstrap(args.endpoint, load_config())
-    console.print(f"created and seeded {len(stack)} resources at {args.endpoint}")
+    info = provision_and_seed(args.endpoint, load_config())
+    console.print(f"created and seeded {len(info.environment)} resources at {args.endpoint} ({info.provisioned_by})")
     return 0
 
 
 def cmd_terraform(args: argparse.Namespace) -> int:
     """terraform apply/destroy of envs/local against the running emulator (`make local-apply`)."""
-    from tradeloop_local import stackctl, tfstack
+    from tradeloop_local import tfstack
+    from tradeloop_local.embedded import read_stack
 
     cfg = load_config()
-    endpoint = args.endpoint or (
-        stackctl.read_stack(cfg)["endpoint_url"] if cfg.stack_file.exists() else cfg.emulator_url
-    )
+    endpoint = args.endpoint or (read_stack(cfg).endpoint_url if cfg.stack_file.exists() else cfg.emulator_url)
     try:
         stack = tfstack.TerraformStack.find(cfg, need_mirror=False)
         started = time.monotonic()
         if args.action == "apply":
-            env = stack.apply(endpoint, compute=args.compute, fast=not args.lifecycle)
-            console.print_json(json.dumps(env))
+            info = stack.apply(endpoint, compute=args.compute, fast=not args.lifecycle)
+            console.print_json(info.to_json())
         else:
             stack.destroy(endpoint)
     except (tfstack.TerraformFailed, tfstack.TerraformUnavailable) as exc:
@@ -292,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         fn=None
     )
     sub.add_parser("env", help="print exports pointing AWS clients at the local stack").set_defaults(fn=cmd_env)
+    sub.add_parser(
+        "target", help="exports for the running local stack unless AWS is configured; exit 2 when neither"
+    ).set_defaults(fn=cmd_target)
     p = sub.add_parser("bootstrap", help="create the stack in a running emulator and seed it")
     p.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL", load_config().emulator_url))
     p.set_defaults(fn=cmd_bootstrap)
@@ -302,24 +196,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lifecycle", action="store_true", help="also the bucket lifecycle rules (about 55 s more)")
     p.set_defaults(fn=cmd_terraform)
     sub.add_parser("urls", help="print the local URLs (dashboard last)").set_defaults(fn=cmd_urls)
-    sub.add_parser("demo-script", help="place the demo order and show the portfolio").set_defaults(fn=cmd_demo_script)
-    sub.add_parser("portfolio", help="cash, equity, positions").set_defaults(fn=show_portfolio)
-    p = sub.add_parser("orders", help="the order blotter, newest first")
+    api = argparse.ArgumentParser(add_help=False)
+    api.add_argument("--api", help="API base URL (default: $TRADELOOP_API_URL, else the local stack)")
+    api.add_argument(
+        "--sigv4",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="sign requests with SigV4 (default: for any API not on this machine)",
+    )
+    sub.add_parser("demo-script", parents=[api], help="place the demo order and show the portfolio").set_defaults(
+        fn=cmd_demo_script
+    )
+    sub.add_parser("portfolio", parents=[api], help="cash, equity, positions").set_defaults(fn=show_portfolio)
+    p = sub.add_parser("orders", parents=[api], help="the order blotter, newest first")
     p.add_argument("--symbol")
     p.add_argument("--status", choices=["PENDING", "FILLED", "REJECTED"])
     p.add_argument("--limit", type=int, default=20)
     p.set_defaults(fn=show_orders)
-    p = sub.add_parser("order", help="place a market order, e.g. `tradeloop order buy AAPL 10`")
+    p = sub.add_parser("order", parents=[api], help="place a market order, e.g. `tradeloop order buy AAPL 10`")
     p.add_argument("side", choices=["buy", "sell", "BUY", "SELL"])
     p.add_argument("symbol")
     p.add_argument("quantity", type=int)
     p.add_argument("--key", help="client_order_id (idempotency key); random if omitted")
     p.set_defaults(fn=place)
-    p = sub.add_parser("signals", help="the latest signal per symbol; --run runs the signal job first")
+    p = sub.add_parser("signals", parents=[api], help="the latest signal per symbol; --run runs the signal job first")
     p.add_argument("--run", action="store_true", help="POST /signals/run (as the schedule would)")
     p.add_argument("--as-of", help="decision time for --run, YYYY-MM-DD (default: now)")
     p.set_defaults(fn=signals)
-    p = sub.add_parser("controls", help="show, or --state to set, the kill switch")
+    p = sub.add_parser("controls", parents=[api], help="show, or --state to set, the kill switch")
     p.add_argument("--state", choices=["ACTIVE", "REDUCE_ONLY", "HALTED"])
     p.set_defaults(fn=controls)
 
@@ -344,4 +248,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return openapi_main(raw[1:])
     args = parser.parse_args(raw)
+    if hasattr(args, "api"):
+        configure(args.api, args.sigv4)
     return int(args.fn(args))

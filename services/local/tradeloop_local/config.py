@@ -54,13 +54,15 @@ def load_config() -> LocalConfig:
     )
 
 
-def dummy_aws_env(endpoint_url: str) -> dict[str, str]:
-    """Credentials and region for the emulator; never real ones."""
+def admin_aws_env(endpoint_url: str) -> dict[str, str]:
+    """The emulator's administrator (the operator's tools: Terraform, seeding, publishing, tests'
+    set-up) and region; never real credentials. Lambda handlers run as their roles instead."""
+    from tradeloop_local.emulator_iam import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
+
     return {
         "AWS_ENDPOINT_URL": endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        "AWS_ACCESS_KEY_ID": ADMIN_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": ADMIN_SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
     }

@@ -120,39 +120,34 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import os
 
-    from tradeloop_common.dal import aws
-    from tradeloop_common.settings import get_environment_variables
-    from tradeloop_local import stackctl
-    from tradeloop_local.config import load_config
-    from tradeloop_local.runtime import LocalRuntime, function_env
+    from tradeloop_local.embedded import StackError, read_stack, use_admin
+    from tradeloop_local.runtime import LocalRuntime
 
     parser = argparse.ArgumentParser(prog="tradeloop replay", description=__doc__)
     parser.add_argument("--start", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD")
     parser.add_argument("--end", type=date.fromisoformat, required=True, help="last day, YYYY-MM-DD")
     args = parser.parse_args(argv)
     try:
-        stack = stackctl.read_stack(load_config())
-    except stackctl.StackError as exc:
+        info = read_stack()
+    except StackError as exc:
         print(f"{exc} (and publish a model: `make train-and-publish`)")
         return 2
-    env = function_env(stack["environment"], stack["endpoint_url"])
-    os.environ.update(env)
+    use_admin(info.endpoint_url)
+    os.environ.update(info.environment)
     # The progress lines are the report; the handlers' per-call JSON logs and EMF metrics would
     # bury them (set POWERTOOLS_LOG_LEVEL=INFO to see them).
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning")  # "no metrics to publish", per call
-    get_environment_variables.cache_clear()
-    aws.reset_clients()
-    runtime = LocalRuntime(stack=stack["environment"], endpoint_url=stack["endpoint_url"], poll=False).start()
+    runtime = LocalRuntime(info=info, poll=False).start()
     try:
         assert runtime.poller is not None, "the order service is not available"
         result = replay(
             runtime.pools,
             runtime.poller,
             boto3.session.Session(),
-            env["TRADELOOP_ORDER_QUEUE_URL"],
-            env["TRADELOOP_DATA_BUCKET"],
+            info.environment["TRADELOOP_ORDER_QUEUE_URL"],
+            info.environment["TRADELOOP_DATA_BUCKET"],
             args.start,
             args.end,
         )

@@ -1,7 +1,8 @@
 """Create the stack's resources in the emulator with boto3 (the embedded mode's bootstrap).
 
-The same tables, buckets and queue are defined for AWS in terraform/modules; names here follow
-the defaults in tradeloop_common.settings, so nothing is retyped."""
+Used when Terraform cannot run here (TRADELOOP_PROVISION=python, or no provider mirror): the same
+tables (services/tables.json), buckets and queue as terraform/modules/stack, named by the
+defaults in tradeloop_common.settings, but no roles: IAM is not enforced on such a stack."""
 
 from __future__ import annotations
 
@@ -12,62 +13,50 @@ import boto3
 from botocore.exceptions import ClientError
 
 from tradeloop_common.settings import ENV_NAMES, Settings
+from tradeloop_local.config import REPO_ROOT
 
 ORDER_QUEUE = "tradeloop-order-intents.fifo"
 ORDER_DLQ = "tradeloop-order-intents-dlq.fifo"
 MAX_RECEIVES = 5
 
 
-def _s(name: str) -> dict[str, str]:
-    return {"AttributeName": name, "AttributeType": "S"}
+TABLES_FILE = REPO_ROOT / "services" / "tables.json"
+# Logical table name -> the Settings field naming it (tradeloop-<name> by default).
+TABLE_SETTINGS = {
+    "orders": "orders_table",
+    "accounts": "accounts_table",
+    "controls": "controls_table",
+    "signals": "signals_table",
+    "snapshots": "snapshots_table",
+    "idempotency": "idempotency_table",
+}
+
+
+def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
+    keys = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    return keys + ([{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key else [])
 
 
 def table_specs(s: Settings) -> list[dict[str, Any]]:
-    hash_range = lambda h, r: [{"AttributeName": h, "KeyType": "HASH"}, {"AttributeName": r, "KeyType": "RANGE"}]  # noqa: E731
-    return [
-        {
-            "TableName": s.orders_table,
-            "KeySchema": [{"AttributeName": "order_id", "KeyType": "HASH"}],
-            "AttributeDefinitions": [_s("order_id"), _s("account_id"), _s("symbol"), _s("created_key")],
-            "GlobalSecondaryIndexes": [
+    """CreateTable requests for services/tables.json, the schema terraform/modules/tables applies."""
+    specs = []
+    for name, t in json.loads(TABLES_FILE.read_text())["tables"].items():
+        spec: dict[str, Any] = {
+            "TableName": getattr(s, TABLE_SETTINGS[name]),
+            "KeySchema": _key_schema(t["hash_key"], t.get("range_key")),
+            "AttributeDefinitions": [{"AttributeName": a, "AttributeType": k} for a, k in t["attributes"].items()],
+        }
+        if t.get("gsis"):
+            spec["GlobalSecondaryIndexes"] = [
                 {
-                    "IndexName": "by_account",
-                    "KeySchema": hash_range("account_id", "created_key"),
+                    "IndexName": index,
+                    "KeySchema": _key_schema(g["hash_key"], g.get("range_key")),
                     "Projection": {"ProjectionType": "ALL"},
-                },
-                {
-                    "IndexName": "by_symbol",
-                    "KeySchema": hash_range("symbol", "created_key"),
-                    "Projection": {"ProjectionType": "ALL"},
-                },
-            ],
-        },
-        {
-            "TableName": s.accounts_table,
-            "KeySchema": hash_range("account_id", "item"),
-            "AttributeDefinitions": [_s("account_id"), _s("item")],
-        },
-        {
-            "TableName": s.controls_table,
-            "KeySchema": [{"AttributeName": "account_id", "KeyType": "HASH"}],
-            "AttributeDefinitions": [_s("account_id")],
-        },
-        {
-            "TableName": s.signals_table,
-            "KeySchema": hash_range("symbol", "as_of"),
-            "AttributeDefinitions": [_s("symbol"), _s("as_of")],
-        },
-        {
-            "TableName": s.snapshots_table,
-            "KeySchema": hash_range("account_id", "as_of"),
-            "AttributeDefinitions": [_s("account_id"), _s("as_of")],
-        },
-        {
-            "TableName": s.idempotency_table,
-            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-            "AttributeDefinitions": [_s("id")],
-        },
-    ]
+                }
+                for index, g in t["gsis"].items()
+            ]
+        specs.append(spec)
+    return specs
 
 
 def create_stack(session: boto3.session.Session, settings: Settings | None = None) -> dict[str, str]:
@@ -102,10 +91,12 @@ def create_stack(session: boto3.session.Session, settings: Settings | None = Non
 
 
 def lambda_environment(queue_url: str, dlq_url: str, settings: Settings | None = None) -> dict[str, str]:
-    """The Lambda environment naming the stack (also built from Terraform outputs by tfstack)."""
+    """The resource names under their environment variable names: what Terraform's `stack`
+    output holds (tests/iac checks the two agree)."""
     s = settings or Settings()
-    env = {ENV_NAMES[k]: str(v) for k, v in s.model_dump().items() if k in ENV_NAMES and v is not None}
-    env.pop("AWS_ENDPOINT_URL", None)
-    env[ENV_NAMES["order_queue_url"]] = queue_url
-    env["TRADELOOP_ORDER_DLQ_URL"] = dlq_url
-    return env
+    names = {**{ENV_NAMES[f]: getattr(s, f) for f in TABLE_SETTINGS.values()}}
+    names[ENV_NAMES["data_bucket"]] = s.data_bucket
+    names[ENV_NAMES["models_bucket"]] = s.models_bucket
+    names[ENV_NAMES["order_queue_url"]] = queue_url
+    names[ENV_NAMES["order_dlq_url"]] = dlq_url
+    return names

@@ -11,7 +11,9 @@ from typing import Any
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tradeloop_local.config import dummy_aws_env
+from tradeloop_common.observability import logger
+from tradeloop_local.config import admin_aws_env
+from tradeloop_local.embedded import StackInfo, function_credentials
 from tradeloop_local.lambda_pool import SERVICE_HANDLERS, LambdaPool
 from tradeloop_local.poller import QueuePoller
 from tradeloop_local.router import create_app
@@ -34,26 +36,34 @@ def available_services() -> list[str]:
     return found
 
 
-def function_env(stack: dict[str, str], endpoint_url: str) -> dict[str, str]:
-    env = {**dummy_aws_env(endpoint_url), **stack}
-    for passthrough in (
-        "TRADELOOP_COMMISSION_BPS",
-        "TRADELOOP_SLIPPAGE_BPS",
-        "TRADELOOP_ACCOUNT_ID",
-        "TRADELOOP_MODEL_CHECK_SECONDS",
-        "TRADELOOP_MAX_BAR_AGE_DAYS",
-        "TRADELOOP_MAX_MODEL_AGE_DAYS",
-        "TRADELOOP_SIGNAL_SYMBOLS",
-    ):
-        if passthrough in os.environ:
-            env[passthrough] = os.environ[passthrough]
+# Settings a developer or a test may override for every function of the local runtime.
+PASSTHROUGH = (
+    "TRADELOOP_COMMISSION_BPS",
+    "TRADELOOP_SLIPPAGE_BPS",
+    "TRADELOOP_ACCOUNT_ID",
+    "TRADELOOP_MODEL_CHECK_SECONDS",
+    "TRADELOOP_MAX_BAR_AGE_DAYS",
+    "TRADELOOP_MAX_MODEL_AGE_DAYS",
+    "TRADELOOP_SIGNAL_SYMBOLS",
+)
+
+
+def function_env(info: StackInfo, service: str) -> dict[str, str]:
+    """What the service's handlers run with: the function's Lambda environment and its role's
+    credentials, as Lambda would give them (the administrator's where the stack has no role)."""
+    env = {**admin_aws_env(info.endpoint_url), **info.environment}
+    spec = info.functions.get(service)
+    if spec is not None:
+        env.update(spec.environment)
+        env.update(function_credentials(info.endpoint_url, spec.role_arn, service))
+    env["AWS_ENDPOINT_URL"] = info.endpoint_url
+    env.update({k: os.environ[k] for k in PASSTHROUGH if k in os.environ})
     return env
 
 
 @dataclass
 class LocalRuntime:
-    stack: dict[str, str]
-    endpoint_url: str
+    info: StackInfo
     host: str = "127.0.0.1"
     port: int = 0
     concurrency: int = 2
@@ -72,8 +82,12 @@ class LocalRuntime:
         return f"http://{host}:{port}"
 
     def start(self) -> LocalRuntime:
-        env = function_env(self.stack, self.endpoint_url)
-        for service in available_services():
+        envs = {service: function_env(self.info, service) for service in available_services()}
+        if not self.info.iam_enforced:
+            logger.warning(
+                "IAM not enforced: the stack has no roles (Python bootstrap); handlers run as the administrator"
+            )
+        for service, env in envs.items():
             self.pools[service] = LambdaPool(service, env, self.concurrency)
         for pool in self.pools.values():
             pool.warm()
@@ -81,10 +95,11 @@ class LocalRuntime:
         thread = threading.Thread(target=self._server.serve_forever, name="router", daemon=True)
         thread.start()
         self._threads.append(thread)
-        session = boto3.session.Session(**_session_kwargs(env))
         if "order" in self.pools:
+            # The event source mapping polls with the function's own role, as in AWS.
+            session = boto3.session.Session(**_session_kwargs(envs["order"]))
             self.poller = QueuePoller(
-                session, self.endpoint_url, self.stack["TRADELOOP_ORDER_QUEUE_URL"], self.pools["order"]
+                session, self.info.endpoint_url, self.info.environment["TRADELOOP_ORDER_QUEUE_URL"], self.pools["order"]
             )
             if self.poll:
                 self.poller.start()
@@ -107,5 +122,6 @@ def _session_kwargs(env: dict[str, str]) -> dict[str, Any]:
     return {
         "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
         "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+        "aws_session_token": env.get("AWS_SESSION_TOKEN"),
         "region_name": env["AWS_DEFAULT_REGION"],
     }

@@ -31,4 +31,24 @@ def seed_bars(symbols: tuple[str, ...] = SAMPLE_SYMBOLS) -> list[str]:
 
 
 def seed_account(cash: Decimal = DEFAULT_CASH) -> bool:
+    """Open the paper account with cash, unless it is open (Terraform opens it in a provisioned stack)."""
     return get_trading_store().open_account(get_settings().account_id, cash)
+
+
+def reset_account(cash: Decimal) -> None:
+    """Close the paper account (cash and positions) and open it again with cash: benches and
+    tests only (as the administrator; no function role may delete the book)."""
+    import boto3
+
+    settings = get_settings()
+    ddb = boto3.session.Session().client("dynamodb")
+    for page in ddb.get_paginator("query").paginate(
+        TableName=settings.accounts_table,
+        KeyConditionExpression="account_id = :a",
+        ExpressionAttributeValues={":a": {"S": settings.account_id}},
+        ProjectionExpression="account_id, #i",
+        ExpressionAttributeNames={"#i": "item"},
+    ):
+        for key in page.get("Items", []):
+            ddb.delete_item(TableName=settings.accounts_table, Key=key)
+    seed_account(cash)

@@ -16,13 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import requests
+from tradeloop_local.config import LocalConfig, load_config
+from tradeloop_local.embedded import StackError, provision_and_seed, read_stack, spawn_emulator, wait_http
 
-from tradeloop_local.config import LocalConfig, dummy_aws_env, load_config
-
-
-class StackError(RuntimeError):
-    pass
+__all__ = ["StackError", "down", "read_stack", "serve", "up", "urls"]
 
 
 def _pids_file(cfg: LocalConfig) -> Path:
@@ -45,24 +42,6 @@ def _port_busy(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def _wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise StackError(f"{url} process exited with {proc.returncode}; see {log}:\n{_tail(log)}")
-        try:
-            if requests.get(url, timeout=2).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise StackError(f"{url} did not answer within {timeout:.0f}s; see {log}:\n{_tail(log)}")
-
-
-def _tail(log: Path, lines: int = 15) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
-
-
 def _spawn(cfg: LocalConfig, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     logs = cfg.state_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -81,33 +60,6 @@ def _spawn(cfg: LocalConfig, name: str, args: list[str], env: dict[str, str]) ->
 def read_pids(cfg: LocalConfig) -> dict[str, int]:
     path = _pids_file(cfg)
     return json.loads(path.read_text()) if path.exists() else {}
-
-
-def read_stack(cfg: LocalConfig) -> dict[str, Any]:
-    if not cfg.stack_file.exists():
-        raise StackError(f"{cfg.stack_file} not found: run `make up` first")
-    return json.loads(cfg.stack_file.read_text())
-
-
-def bootstrap(endpoint_url: str, cfg: LocalConfig, fresh: bool = False, log=print) -> dict[str, str]:
-    """Create resources (Terraform or boto3: tfstack.provision) and seed the demo data; write the
-    stack file the runtime reads. fresh: the emulator was just started."""
-    from tradeloop_common.dal import aws
-    from tradeloop_common.settings import get_environment_variables
-    from tradeloop_local.seed import seed_account, seed_bars
-    from tradeloop_local.tfstack import provision
-
-    os.environ.update(dummy_aws_env(endpoint_url))
-    get_environment_variables.cache_clear()
-    aws.reset_clients()
-    stack = provision(endpoint_url, cfg, fresh=fresh, log=log)
-    os.environ.update(stack)
-    get_environment_variables.cache_clear()
-    seed_bars()
-    seed_account()
-    cfg.state_dir.mkdir(parents=True, exist_ok=True)
-    cfg.stack_file.write_text(json.dumps({"endpoint_url": endpoint_url, "environment": stack}, indent=2))
-    return stack
 
 
 def dashboard_available() -> bool:
@@ -133,22 +85,19 @@ def up(cfg: LocalConfig | None = None, with_dashboard: bool = True, log=print) -
     pids: dict[str, int] = {}
     try:
         started = time.monotonic()
-        emu = _spawn(
-            cfg,
-            "emulator",
-            [py, "-m", "tradeloop_local", "emulator", "--port", str(cfg.emulator_port)],
-            {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
-        )
+        emulator_log = cfg.state_dir / "logs" / "emulator.log"
+        emu = spawn_emulator(cfg.emulator_port, emulator_log, detach=True, cwd=cfg.state_dir.parent)
         pids["emulator"] = emu.pid
         _write_pids(cfg, pids)
-        _wait_http(f"{cfg.emulator_url}/", 60, emu, cfg.state_dir / "logs" / "emulator.log")
+        wait_http(f"{cfg.emulator_url}/_tradeloop/iam", 60, emu, emulator_log)
         log(f"emulator  {cfg.emulator_url}  ({time.monotonic() - started:.1f}s)")
-        bootstrap(cfg.emulator_url, cfg, fresh=True, log=log)
-        log(f"stack     created and seeded ({time.monotonic() - started:.1f}s)")
+        info = provision_and_seed(cfg.emulator_url, cfg, fresh=True, log=log)
+        iam = "IAM enforced per function role" if info.iam_enforced else "IAM NOT enforced (no roles)"
+        log(f"stack     created and seeded by {info.provisioned_by}; {iam} ({time.monotonic() - started:.1f}s)")
         rt = _spawn(cfg, "runtime", [py, "-m", "tradeloop_local", "serve"], {})
         pids["runtime"] = rt.pid
         _write_pids(cfg, pids)
-        _wait_http(f"{cfg.api_url}/health", 120, rt, cfg.state_dir / "logs" / "runtime.log")
+        wait_http(f"{cfg.api_url}/health", 120, rt, cfg.state_dir / "logs" / "runtime.log")
         log(f"API       {cfg.api_url}  ({time.monotonic() - started:.1f}s)")
         if with_dashboard and dashboard_available():
             dash = _spawn(
@@ -172,7 +121,7 @@ def up(cfg: LocalConfig | None = None, with_dashboard: bool = True, log=print) -
             )
             pids["dashboard"] = dash.pid
             _write_pids(cfg, pids)
-            _wait_http(f"{cfg.dashboard_url}/", 120, dash, cfg.state_dir / "logs" / "dashboard.log")
+            wait_http(f"{cfg.dashboard_url}/", 120, dash, cfg.state_dir / "logs" / "dashboard.log")
             log(f"dashboard {cfg.dashboard_url}  ({time.monotonic() - started:.1f}s)")
     except BaseException:
         down(cfg, log=lambda _m: None)
@@ -228,10 +177,8 @@ def serve(cfg: LocalConfig | None = None) -> None:
     from tradeloop_local.runtime import LocalRuntime
 
     cfg = cfg or load_config()
-    stack = read_stack(cfg)
     runtime = LocalRuntime(
-        stack=stack["environment"],
-        endpoint_url=stack["endpoint_url"],
+        info=read_stack(cfg),
         host=cfg.host,
         port=cfg.api_port,
         concurrency=int(os.environ.get("TRADELOOP_CONCURRENCY", "2")),

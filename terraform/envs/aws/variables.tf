@@ -30,14 +30,20 @@ variable "package_dir" {
   default     = null
 }
 
-variable "reserved_concurrency" {
-  description = "Reserved concurrency per service (-1 = unreserved, for accounts with the default quota of 10)."
-  type        = map(number)
-  default = {
-    order     = 5
-    portfolio = 5
-    signal    = 2
-  }
+variable "functions" {
+  description = "Per-service overrides (order, portfolio, signal): memory_size, timeout, reserved_concurrency (-1 = unreserved, the default; a reservation needs a concurrency quota above 10)."
+  type = map(object({
+    memory_size          = optional(number)
+    timeout              = optional(number)
+    reserved_concurrency = optional(number, -1)
+  }))
+  default = {}
+}
+
+variable "queue_maximum_concurrency" {
+  description = "Most order-function instances the intent queue may drive at once (2..1000)."
+  type        = number
+  default     = 2
 }
 
 variable "log_retention_days" {
@@ -46,10 +52,20 @@ variable "log_retention_days" {
   default     = 30
 }
 
+################################################################################
+# Trading
+################################################################################
+
 variable "account_id_setting" {
   description = "TRADELOOP_ACCOUNT_ID: the paper account."
   type        = string
   default     = "paper"
+}
+
+variable "initial_cash" {
+  description = "Cash the paper account opens with on the first apply (never applied again: an existing account is not overwritten). null opens none."
+  type        = number
+  default     = 100000
 }
 
 variable "model_name" {
@@ -108,6 +124,12 @@ variable "dashboard_desired_count" {
   default     = 1
 }
 
+variable "dashboard_password_secret_arn" {
+  description = "Secrets Manager ARN holding the dashboard login password (plain string, or JSON with password and optional username). There is no default password: without it the dashboard refuses to start."
+  type        = string
+  default     = null
+}
+
 ################################################################################
 # Alerts
 ################################################################################
@@ -116,10 +138,4 @@ variable "alert_emails" {
   description = "Email addresses subscribed to the alerts topic."
   type        = list(string)
   default     = []
-}
-
-variable "dashboard_password_secret_arn" {
-  description = "Secrets Manager ARN holding the dashboard login password (plain string, or JSON with password and optional username). There is no default password: without it the dashboard refuses to start."
-  type        = string
-  default     = null
 }

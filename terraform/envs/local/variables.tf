@@ -3,7 +3,7 @@
 ################################################################################
 
 variable "aws_endpoint_url" {
-  description = "Endpoint of the AWS emulator (moto server or LocalStack); the same value the local runtime reads from AWS_ENDPOINT_URL."
+  description = "Endpoint of the AWS emulator (moto server or LocalStack); the same value the local runtime reads from AWS_ENDPOINT_URL. Credentials come from the environment (the emulator's administrator)."
   type        = string
   default     = "http://127.0.0.1:4566"
 }
@@ -25,7 +25,7 @@ variable "name" {
 ################################################################################
 
 variable "enable_compute" {
-  description = "Also provision the Lambda functions, HTTP API, schedule and alarms (the emulator stores them; the local runtime runs the code). Needs the zips in package_dir."
+  description = "Also provision the Lambda functions, HTTP API and schedule (the emulator stores them; the local runtime runs the code). Needs the zips in package_dir. Roles, policies, tables, buckets, queues and alarms are provisioned either way."
   type        = bool
   default     = false
 }
@@ -46,6 +46,12 @@ variable "queue_visibility_timeout_seconds" {
   description = "Visibility timeout of the order-intent queue: how soon the local poller sees a failed intent again (the embedded runtime uses 10)."
   type        = number
   default     = 180
+}
+
+variable "initial_cash" {
+  description = "Cash the paper account opens with (once)."
+  type        = number
+  default     = 100000
 }
 
 variable "log_retention_days" {

@@ -9,11 +9,10 @@ terraform {
   }
 }
 
-# Every service the stack uses points at the emulator (moto server or LocalStack).
+# Every service the stack uses points at the emulator (moto server or LocalStack). Credentials
+# come from the environment: the emulator enforces IAM, and its administrator applies the stack.
 provider "aws" {
   region                      = var.region
-  access_key                  = "test"
-  secret_key                  = "test"
   skip_credentials_validation = true
   skip_metadata_api_check     = true
   # moto's STS answers GetCallerIdentity; without it ARNs come out without an account.
@@ -34,6 +33,8 @@ provider "aws" {
     kms              = var.aws_endpoint_url
     lambda           = var.aws_endpoint_url
     s3               = var.aws_endpoint_url
+    scheduler        = var.aws_endpoint_url
+    secretsmanager   = var.aws_endpoint_url
     sns              = var.aws_endpoint_url
     sqs              = var.aws_endpoint_url
     sts              = var.aws_endpoint_url

@@ -35,7 +35,7 @@ locals {
 
   # The task may call the HTTP API (SigV4) and read its login secret, nothing else.
   task_statements = concat(
-    [{
+    var.api_execution_arn == null ? [] : [{
       Sid      = "InvokeApi"
       Effect   = "Allow"
       Action   = ["execute-api:Invoke"]

@@ -49,3 +49,8 @@ output "network_acl_id" {
   description = "ID of the dashboard subnets' network ACL."
   value       = try(aws_network_acl.this[0].id, null)
 }
+
+output "health_check_path" {
+  description = "Path the target group's health check requests."
+  value       = try(aws_lb_target_group.this[0].health_check[0].path, null)
+}

@@ -83,9 +83,14 @@ variable "desired_count" {
 }
 
 variable "health_check_path" {
-  description = "Path the ALB health check requests."
+  description = "Path the ALB health check requests: the dashboard's unauthenticated health route (dashboard/contract.json; every other path answers 401)."
   type        = string
-  default     = "/"
+  default     = null
+
+  validation {
+    condition     = var.health_check_path != null && startswith(coalesce(var.health_check_path, "-"), "/")
+    error_message = "health_check_path is required: the dashboard's unauthenticated route (dashboard/contract.json health_path)."
+  }
 }
 
 variable "log_retention_days" {

@@ -19,13 +19,13 @@ resource "aws_iam_role" "this" {
 }
 
 ################################################################################
-# Policy: logs, tracing, DLQ, and the service's own statements
+# Policy: logs, tracing, the on-failure destination, and the service's own statements
 ################################################################################
 
 locals {
-  # The DLQ target is SNS or SQS; its service is the third field of the ARN.
-  dlq_action = var.dead_letter_target_arn == null ? null : (
-    split(":", var.dead_letter_target_arn)[2] == "sns" ? "sns:Publish" : "sqs:SendMessage"
+  # The on-failure destination is SNS or SQS; its service is the third field of the ARN.
+  destination_action = !var.create_async_event_config ? null : (
+    split(":", var.destination_on_failure)[2] == "sns" ? "sns:Publish" : "sqs:SendMessage"
   )
 
   # Built with jsonencode rather than a data source so that `terraform test` with a mocked
@@ -43,11 +43,11 @@ locals {
       Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
       Resource = ["*"]
     }] : [],
-    var.dead_letter_target_arn == null ? [] : [{
-      Sid      = "DeadLetter"
+    !var.create_async_event_config ? [] : [{
+      Sid      = "OnFailureDestination"
       Effect   = "Allow"
-      Action   = [local.dlq_action]
-      Resource = [var.dead_letter_target_arn]
+      Action   = [local.destination_action]
+      Resource = [var.destination_on_failure]
     }],
   )
 

@@ -63,3 +63,17 @@ output "alarm_names" {
   description = "Names of the function's alarms."
   value       = [for a in aws_cloudwatch_metric_alarm.this : a.alarm_name]
 }
+
+################################################################################
+# Concurrency
+################################################################################
+
+output "reserved_concurrent_executions" {
+  description = "Reserved concurrency of the function (-1: unreserved)."
+  value       = try(aws_lambda_function.this[0].reserved_concurrent_executions, null)
+}
+
+output "event_source_mapping_maximum_concurrency" {
+  description = "maximum_concurrency of each queue mapping (null: uncapped)."
+  value       = [for m in aws_lambda_event_source_mapping.this : try(m.scaling_config[0].maximum_concurrency, null)]
+}

@@ -3,7 +3,13 @@
 ################################################################################
 
 variable "create" {
-  description = "Whether to create the function and everything around it."
+  description = "Whether to create anything (role, policy, log group, function)."
+  type        = bool
+  default     = true
+}
+
+variable "create_function" {
+  description = "Whether to create the function, its triggers and alarms. false keeps the role, its policy and the log group (the embedded mode runs the handler with the role's credentials)."
   type        = bool
   default     = true
 }
@@ -67,9 +73,9 @@ variable "timeout" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Reserved concurrency: caps the function's spend and protects the account pool."
+  description = "Reserved concurrency (-1: unreserved). A new account's quota is 10 and AWS keeps 10 unreserved, so any reservation fails there until the quota is raised."
   type        = number
-  default     = 5
+  default     = -1
 }
 
 variable "environment_variables" {
@@ -89,8 +95,14 @@ variable "tracing_mode" {
   }
 }
 
-variable "dead_letter_target_arn" {
-  description = "SNS topic or SQS queue ARN receiving failed asynchronous invocations (e.g. the scheduled run)."
+variable "create_async_event_config" {
+  description = "Configure asynchronous invocations: two retries, then the event goes to destination_on_failure."
+  type        = bool
+  default     = false
+}
+
+variable "destination_on_failure" {
+  description = "SNS topic or SQS queue ARN receiving failed asynchronous invocations (e.g. the scheduled run), after Lambda's two retries."
   type        = string
   default     = null
 }
@@ -134,11 +146,12 @@ variable "allowed_triggers" {
 }
 
 variable "event_source_mappings" {
-  description = "Queues the function consumes, keyed by a name. Partial batch failures are always reported."
+  description = "Queues the function consumes, keyed by a name. Partial batch failures are always reported; maximum_concurrency (2..1000) caps the instances the queue drives."
   type = map(object({
-    event_source_arn = string
-    batch_size       = optional(number, 10)
-    enabled          = optional(bool, true)
+    event_source_arn    = string
+    batch_size          = optional(number, 10)
+    enabled             = optional(bool, true)
+    maximum_concurrency = optional(number)
   }))
   default = {}
 }

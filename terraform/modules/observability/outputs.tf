@@ -19,3 +19,12 @@ output "alarm_names" {
     [for a in aws_cloudwatch_metric_alarm.api_5xx : a.alarm_name],
   )
 }
+
+output "custom_metric_alarms" {
+  description = "Alarms on metrics the code emits (custom namespaces): name -> namespace, metric_name, dimensions."
+  value = {
+    for a in aws_cloudwatch_metric_alarm.kill_switch : a.alarm_name => {
+      namespace = a.namespace, metric_name = a.metric_name, dimensions = a.dimensions
+    }
+  }
+}

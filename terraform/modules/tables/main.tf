@@ -1,63 +1,10 @@
 ################################################################################
-# Schema (the contract in docs/architecture.md, "Data stores")
+# Schema
 ################################################################################
 
 locals {
-  # Every table is on-demand; attributes list only the key attributes (DynamoDB is schemaless).
-  tables = {
-    orders = {
-      hash_key  = "order_id"
-      range_key = null
-      attributes = {
-        order_id    = "S"
-        account_id  = "S"
-        symbol      = "S"
-        created_key = "S"
-      }
-      gsis = {
-        by_account = { hash_key = "account_id", range_key = "created_key" }
-        by_symbol  = { hash_key = "symbol", range_key = "created_key" }
-      }
-      ttl_attribute = null
-    }
-    accounts = {
-      hash_key      = "account_id"
-      range_key     = "item"
-      attributes    = { account_id = "S", item = "S" }
-      gsis          = {}
-      ttl_attribute = null
-    }
-    controls = {
-      hash_key      = "account_id"
-      range_key     = null
-      attributes    = { account_id = "S" }
-      gsis          = {}
-      ttl_attribute = null
-    }
-    signals = {
-      hash_key      = "symbol"
-      range_key     = "as_of"
-      attributes    = { symbol = "S", as_of = "S" }
-      gsis          = {}
-      ttl_attribute = null
-    }
-    snapshots = {
-      hash_key      = "account_id"
-      range_key     = "as_of"
-      attributes    = { account_id = "S", as_of = "S" }
-      gsis          = {}
-      ttl_attribute = null
-    }
-    idempotency = {
-      hash_key      = "id"
-      range_key     = null
-      attributes    = { id = "S" }
-      gsis          = {}
-      ttl_attribute = "expiration"
-    }
-  }
-
-  enabled = var.create ? local.tables : {}
+  # The schema (services/tables.json) lists key attributes only: DynamoDB is schemaless.
+  enabled = var.create ? var.tables : {}
 }
 
 ################################################################################
@@ -82,7 +29,7 @@ resource "aws_dynamodb_table" "this" {
   }
 
   dynamic "global_secondary_index" {
-    for_each = each.value.gsis
+    for_each = coalesce(each.value.gsis, {})
     content {
       name            = global_secondary_index.key
       hash_key        = global_secondary_index.value.hash_key

@@ -24,6 +24,18 @@ variable "name_prefix" {
   default     = "tradeloop"
 }
 
+variable "tables" {
+  description = "Tables keyed by logical name, as in services/tables.json: hash_key, optional range_key, attributes (name -> S|N|B, key attributes only), optional gsis (name -> hash_key, range_key) and ttl_attribute."
+  type = map(object({
+    hash_key      = string
+    range_key     = optional(string)
+    attributes    = map(string)
+    gsis          = optional(map(object({ hash_key = string, range_key = optional(string) })), {})
+    ttl_attribute = optional(string)
+  }))
+  default = {}
+}
+
 variable "point_in_time_recovery" {
   description = "Enable point-in-time recovery (continuous backups) on every table."
   type        = bool

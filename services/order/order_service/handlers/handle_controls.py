@@ -4,6 +4,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
+from order_service.handlers.trading_state import emit_trading_state
 from order_service.logic.controls import get_controls, update_controls
 from order_service.logic.dependencies import get_dependencies
 from order_service.models.input import UpdateControlsRequest
@@ -17,7 +18,9 @@ router = APIGatewayHttpRouter()
 @tracer.capture_method
 def handle_get_controls() -> Controls:
     deps = get_dependencies()
-    return get_controls(deps.controls, deps.account_id)
+    controls = get_controls(deps.controls, deps.account_id)
+    emit_trading_state(controls)
+    return controls
 
 
 @router.put("/controls", summary="Set the kill switch and/or risk limits", tags=["controls"])
@@ -25,4 +28,6 @@ def handle_get_controls() -> Controls:
 def handle_put_controls(change: Annotated[UpdateControlsRequest, Body(embed=False)]) -> Controls:
     metrics.add_metric(name="ControlsChanges", unit=MetricUnit.Count, value=1)
     deps = get_dependencies()
-    return update_controls(deps.controls, deps.account_id, change)
+    controls = update_controls(deps.controls, deps.account_id, change)
+    emit_trading_state(controls)
+    return controls

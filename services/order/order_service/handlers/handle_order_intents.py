@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from order_service.handlers.trading_state import emit_trading_state
 from order_service.logic.dependencies import get_dependencies
 from order_service.logic.intents import process_intent
 from order_service.logic.snapshots import snapshot_after_fills
@@ -52,6 +53,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    deps = get_dependencies()
     if _filled:
-        snapshot_after_fills(_filled, get_dependencies())
+        snapshot_after_fills(_filled, deps)
+    # Once per batch, so a halted account keeps its alarm up while intents keep arriving.
+    emit_trading_state(deps.controls.get(deps.account_id))
     return response

@@ -6,13 +6,15 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from botocore.exceptions import ClientError
+
 from portfolio_service.models.output import Benchmark, BenchmarkPoint, Health, History
 from tradeloop_common.clock import Clock, SystemClock
 from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.dal.registry import read_live_version
 from tradeloop_common.dal.snapshots import get_snapshot_store
 from tradeloop_common.dal.trading import get_trading_store
-from tradeloop_common.errors import NotFoundError, UnprocessableError
+from tradeloop_common.errors import NotFoundError, StoreError, UnprocessableError
 from tradeloop_common.models import Portfolio, PositionView, Snapshot
 from tradeloop_common.settings import get_settings
 from tradeloop_common.valuation import portfolio_at, snapshot_of
@@ -73,20 +75,31 @@ def take_snapshot(as_of: datetime | None) -> Snapshot:
     return snapshot
 
 
+def _failure(exc: Exception) -> str:
+    """What went wrong, by the AWS error code when there is one (AccessDenied must not hide)."""
+    cause = exc if isinstance(exc, ClientError) else exc.__cause__
+    if isinstance(cause, ClientError):
+        error = cause.response.get("Error", {})
+        return f"error: {error.get('Code', 'ClientError')}: {error.get('Message', '')}".rstrip(": ")
+    return f"error: {type(exc).__name__}"
+
+
 def health() -> Health:
     settings = get_settings()
     checks: dict[str, str] = {}
     try:
         cash = get_trading_store().get_cash(settings.account_id)
-        checks["accounts_table"] = "ok" if cash is not None else "account not seeded"
-    except Exception as exc:  # health reports, it does not fail
-        checks["accounts_table"] = f"error: {type(exc).__name__}"
+        checks["accounts_table"] = (
+            "ok" if cash is not None else "no paper account: set initial_cash and apply (make up opens one)"
+        )
+    except (ClientError, StoreError) as exc:  # health reports, it does not fail
+        checks["accounts_table"] = _failure(exc)
     try:
         model_version = read_live_version(settings.models_bucket, settings.model_name)
         checks["model"] = "ok" if model_version else "no model published yet (run: make train-and-publish)"
-    except Exception as exc:
+    except (ClientError, StoreError) as exc:
         model_version = None
-        checks["model"] = f"error: {type(exc).__name__}"
+        checks["model"] = _failure(exc)
     status = "ok" if checks.get("accounts_table") == "ok" else "degraded"
     return Health(
         status=status,

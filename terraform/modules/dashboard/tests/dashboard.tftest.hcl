@@ -28,6 +28,7 @@ mock_provider "aws" {
 
 variables {
   availability_zones = ["eu-west-1a", "eu-west-1b"]
+  health_check_path  = jsondecode(file("../../../dashboard/contract.json")).health_path
   allowed_cidrs      = ["203.0.113.0/24"]
   api_execution_arn  = "arn:aws:execute-api:eu-west-1:123456789012:abc123"
 }
@@ -121,5 +122,14 @@ run "task_role_reads_only_the_login_secret_when_given" {
       Resource = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:tradeloop-dashboard-AbCdEf"]
     }
     error_message = "With a secret ARN, the task role may read that one secret (and still invoke the API)."
+  }
+}
+
+run "the_health_check_uses_the_unauthenticated_route" {
+  command = plan
+
+  assert {
+    condition     = aws_lb_target_group.this[0].health_check[0].path == jsondecode(file("../../../dashboard/contract.json")).health_path
+    error_message = "The ALB must probe the dashboard's unauthenticated health route: every other path answers 401 and the targets would never become healthy."
   }
 }

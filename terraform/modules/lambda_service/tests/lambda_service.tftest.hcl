@@ -28,12 +28,13 @@ variables {
     }
   }
   event_source_mappings = {
-    intents = { event_source_arn = "arn:aws:sqs:us-east-1:123456789012:tradeloop-order-intents.fifo" }
+    intents = { event_source_arn = "arn:aws:sqs:us-east-1:123456789012:tradeloop-order-intents.fifo", maximum_concurrency = 2 }
   }
   allowed_triggers = {
     Api = { principal = "apigateway.amazonaws.com", source_arn = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/*" }
   }
-  dead_letter_target_arn = "arn:aws:sns:us-east-1:123456789012:tradeloop-alerts"
+  create_async_event_config = true
+  destination_on_failure    = "arn:aws:sns:us-east-1:123456789012:tradeloop-alerts"
 }
 
 run "function_has_log_group_with_retention" {
@@ -59,8 +60,8 @@ run "function_is_traced_capped_and_configured" {
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].reserved_concurrent_executions == 5
-    error_message = "Reserved concurrency must be set."
+    condition     = aws_lambda_function.this[0].reserved_concurrent_executions == -1
+    error_message = "Unreserved by default: any reservation fails on a new account (quota 10, 10 kept unreserved)."
   }
 
   assert {
@@ -69,8 +70,13 @@ run "function_is_traced_capped_and_configured" {
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].dead_letter_config[0].target_arn == "arn:aws:sns:us-east-1:123456789012:tradeloop-alerts"
-    error_message = "Failed asynchronous invocations go to the DLQ target."
+    condition     = one(aws_lambda_function_event_invoke_config.this[0].destination_config[0].on_failure[*].destination) == "arn:aws:sns:us-east-1:123456789012:tradeloop-alerts"
+    error_message = "Failed asynchronous invocations go to the on-failure destination."
+  }
+
+  assert {
+    condition     = one(aws_lambda_event_source_mapping.this["intents"].scaling_config[*].maximum_concurrency) == 2
+    error_message = "The queue drives at most maximum_concurrency instances."
   }
 
   assert {
@@ -108,8 +114,8 @@ run "no_iam_statement_has_wildcard_actions" {
   }
 
   assert {
-    condition     = contains([for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s.Sid], "DeadLetter")
-    error_message = "The role may publish to its DLQ target."
+    condition     = contains([for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s.Sid], "OnFailureDestination")
+    error_message = "The role may publish to its on-failure destination."
   }
 
   assert {
@@ -128,4 +134,33 @@ run "wildcard_actions_are_rejected" {
   }
 
   expect_failures = [aws_iam_role_policy.this]
+}
+
+run "without_the_function_the_role_remains" {
+  command = plan
+
+  variables {
+    create_function = false
+    package_path    = "no/such/package.zip"
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this) == 0 && length(aws_lambda_event_source_mapping.this) == 0 && length(aws_lambda_permission.this) == 0
+    error_message = "No function, trigger or mapping without create_function."
+  }
+
+  assert {
+    condition     = length(aws_iam_role.this) == 1 && length(aws_iam_role_policy.this) == 1
+    error_message = "The role and its policy exist: the embedded mode runs the handler with them."
+  }
+}
+
+run "a_missing_package_is_named" {
+  command = plan
+
+  variables {
+    package_path = "no/such/package.zip"
+  }
+
+  expect_failures = [aws_lambda_function.this]
 }

@@ -1,5 +1,9 @@
 mock_provider "aws" {}
 
+variables {
+  tables = jsondecode(file("../../../services/tables.json")).tables
+}
+
 run "tables_match_the_contract" {
   command = plan
 

@@ -1,93 +1,15 @@
-# The whole AWS composition, planned against a mocked provider: the security invariants hold
-# for every function, route, bucket, queue and IAM statement the root creates.
+# The whole stack as envs/aws deploys it, planned against a mocked provider: the security
+# invariants hold for every function, route, bucket, queue and IAM statement it creates.
 mock_provider "aws" {
   # Mocked ARNs are known at plan, so policies and outputs built from them are too.
   override_during = plan
-
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
-  }
-  mock_data "aws_vpc" {
-    defaults = { id = "vpc-0123456789abcdef0", cidr_block = "172.31.0.0/16" }
-  }
-  mock_data "aws_availability_zones" {
-    defaults = { names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }
-  }
-  mock_resource "aws_s3_bucket" {
-    defaults = { arn = "arn:aws:s3:::tradeloop-mock" }
-  }
-  mock_resource "aws_dynamodb_table" {
-    defaults = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/tradeloop-mock" }
-  }
-  mock_resource "aws_sqs_queue" {
-    defaults = {
-      arn = "arn:aws:sqs:eu-west-1:123456789012:tradeloop-mock.fifo"
-      url = "https://sqs.eu-west-1.amazonaws.com/123456789012/tradeloop-mock.fifo"
-    }
-  }
-  mock_resource "aws_sqs_queue_redrive_policy" {
-    defaults = {
-      redrive_policy = "{\"deadLetterTargetArn\":\"arn:aws:sqs:eu-west-1:123456789012:tradeloop-mock.fifo\",\"maxReceiveCount\":5}"
-    }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:mock" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
-  }
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:tradeloop-alerts" }
-  }
-  mock_resource "aws_lambda_layer_version" {
-    defaults = { arn = "arn:aws:lambda:eu-west-1:123456789012:layer:mock:1" }
-  }
-  mock_resource "aws_lambda_function" {
-    defaults = {
-      arn        = "arn:aws:lambda:eu-west-1:123456789012:function:mock"
-      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:mock/invocations"
-    }
-  }
-  mock_resource "aws_apigatewayv2_api" {
-    defaults = {
-      id            = "abc123"
-      api_endpoint  = "https://abc123.execute-api.eu-west-1.amazonaws.com"
-      execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:abc123"
-    }
-  }
-  mock_resource "aws_cloudwatch_event_rule" {
-    defaults = { arn = "arn:aws:events:eu-west-1:123456789012:rule/tradeloop-market-close" }
-  }
-  mock_resource "aws_ecr_repository" {
-    defaults = {
-      arn            = "arn:aws:ecr:eu-west-1:123456789012:repository/tradeloop-dashboard"
-      repository_url = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/tradeloop-dashboard"
-    }
-  }
-  mock_resource "aws_lb" {
-    defaults = {
-      arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/tradeloop-dashboard/0123456789abcdef"
-      dns_name = "tradeloop-dashboard-1.eu-west-1.elb.amazonaws.com"
-    }
-  }
-  mock_resource "aws_lb_target_group" {
-    defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/tradeloop-dashboard-tg/0123456789abcdef" }
-  }
-  mock_resource "aws_ecs_cluster" {
-    defaults = { arn = "arn:aws:ecs:eu-west-1:123456789012:cluster/tradeloop-dashboard" }
-  }
-  mock_resource "aws_ecs_task_definition" {
-    defaults = { arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/tradeloop-dashboard:1" }
-  }
+  source          = "../../tests/mocks"
 }
 
 variables {
   # Placeholder zips: Terraform hashes the packages at plan time.
-  package_dir   = "../../tests/fixtures/lambda"
-  allowed_cidrs = ["203.0.113.0/24"]
+  package_dir = "../../tests/fixtures/lambda"
+  dashboard   = { create = true, allowed_cidrs = ["203.0.113.0/24"] }
 }
 
 run "every_route_uses_aws_iam" {
@@ -182,6 +104,45 @@ run "least_privilege_per_service" {
     condition     = alltrue([for s in module.lambda["portfolio"].policy_statements : !contains(s.Action, "dynamodb:PutItem") if s.Sid == "TablesRead"])
     error_message = "portfolio reads accounts and orders, writes only snapshots."
   }
+
+  assert {
+    condition     = jsonencode(one([for s in module.lambda["order"].policy_statements : s.Resource if s.Sid == "SnapshotsWrite"])) == jsonencode([module.tables.table_arns["snapshots"]])
+    error_message = "order writes the snapshot after a batch of fills."
+  }
+
+  assert {
+    condition     = jsonencode(one([for s in module.lambda["portfolio"].policy_statements : s.Resource if s.Sid == "ModelPointerRead"])) == jsonencode(["${module.storage.bucket_arns["models"]}/models/tradeloop/LATEST"])
+    error_message = "portfolio reads the LATEST pointer for /health, and nothing else of the models bucket."
+  }
+
+  assert {
+    condition     = length([for s in module.lambda["signal"].policy_statements : s if anytrue([for r in s.Resource : strcontains(r, "table/tradeloop-mock") && !contains(["SignalsReadWrite"], s.Sid)])]) == 0
+    error_message = "signal touches no table but its signals."
+  }
+}
+
+run "works_on_a_new_account" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for k, m in module.lambda : m.reserved_concurrent_executions == -1])
+    error_message = "Unreserved by default: a new account's quota of 10 leaves nothing to reserve."
+  }
+
+  assert {
+    condition     = one(module.lambda["order"].event_source_mapping_maximum_concurrency) == 2
+    error_message = "The queue drives at most 2 order instances: API calls keep the rest."
+  }
+
+  assert {
+    condition     = jsondecode(aws_dynamodb_table_item.paper_account[0].item).cash.N == "100000"
+    error_message = "The paper account is opened with initial_cash."
+  }
+
+  assert {
+    condition     = module.dashboard.health_check_path == jsondecode(file("../../../dashboard/contract.json")).health_path
+    error_message = "The ALB health check requests the dashboard's unauthenticated route."
+  }
 }
 
 run "environment_uses_the_documented_names" {
@@ -198,7 +159,7 @@ run "environment_uses_the_documented_names" {
   }
 
   assert {
-    condition     = output.stack.TRADELOOP_ORDERS_TABLE == "tradeloop-orders"
+    condition     = output.stack.TRADELOOP_ORDERS_TABLE == "tradeloop-orders" && output.function_environment["order"].POWERTOOLS_SERVICE_NAME == "order"
     error_message = "The stack output is keyed by environment variable names."
   }
 }

@@ -1,0 +1,144 @@
+"""IAM is enforced in the embedded mode: each handler runs with the credentials of the role
+Terraform made for its function, and the emulator checks every call against that role's policy.
+
+The proof that it is real: a grant taken out of a role's policy makes the service's own code fail
+with AccessDenied, as it would in AWS (test_a_grant_removed_from_the_order_role_...)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from tradeloop_local.lambda_pool import FunctionError
+from tradeloop_local.poller import sqs_event
+
+SERVICES = ("order", "portfolio", "signal")
+
+
+@pytest.fixture(scope="module")
+def enforced(aws_env: dict[str, Any]) -> dict[str, Any]:
+    if not aws_env["info"].iam_enforced:
+        pytest.skip("SKIPPED: the stack has no roles (Terraform could not run): IAM is not enforced")
+    return aws_env
+
+
+def _session_of(local_runtime: Any, service: str) -> boto3.session.Session:
+    env = local_runtime.pools[service]._env
+    return boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=env["AWS_SESSION_TOKEN"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_handler_runs_as_its_function_role(enforced: dict[str, Any], local_runtime: Any, service: str) -> None:
+    # Given the local runtime / When a service's instances ask who they are
+    sts = _session_of(local_runtime, service).client("sts", endpoint_url=enforced["endpoint_url"])
+    # Then they are the function's execution role, as Terraform named it
+    arn = sts.get_caller_identity()["Arn"]
+    assert arn == f"arn:aws:sts::123456789012:assumed-role/tradeloop-{service}-lambda/tradeloop-{service}"
+    assert enforced["info"].functions[service].role_arn.endswith(f":role/tradeloop-{service}-lambda")
+
+
+def test_a_role_cannot_do_what_its_policy_does_not_grant(enforced: dict[str, Any], local_runtime: Any) -> None:
+    stack, endpoint = enforced["stack"], enforced["endpoint_url"]
+    signal = _session_of(local_runtime, "signal")
+    # Given the signal role (signals table, bars, models, send to the queue) / When it writes the ledger
+    with pytest.raises(ClientError) as denied:
+        signal.client("dynamodb", endpoint_url=endpoint).put_item(
+            TableName=stack["TRADELOOP_ACCOUNTS_TABLE"],
+            Item={"account_id": {"S": "paper"}, "item": {"S": "CASH"}, "cash": {"N": "1000000000"}},
+        )
+    # Then AccessDenied, and cash is untouched
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    portfolio = _session_of(local_runtime, "portfolio")
+    # And the portfolio role may read LATEST, but no model file and no bar outside bars/
+    s3 = portfolio.client("s3", endpoint_url=endpoint)
+    with pytest.raises(ClientError) as denied:
+        s3.get_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key="models/tradeloop/v1/model.onnx")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(ClientError) as denied:
+        s3.list_objects_v2(Bucket=stack["TRADELOOP_DATA_BUCKET"], Prefix="quality/")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    assert s3.list_objects_v2(Bucket=stack["TRADELOOP_DATA_BUCKET"], Prefix="bars/")["KeyCount"] > 0
+
+
+def test_nobody_but_the_lambda_service_assumes_a_function_role(enforced: dict[str, Any]) -> None:
+    role = enforced["info"].functions["order"].role_arn
+    # Given the administrator / When it tries to assume the order role / Then the trust policy refuses
+    with pytest.raises(ClientError) as denied:
+        enforced["session"].client("sts").assume_role(RoleArn=role, RoleSessionName="intruder")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    # And unknown keys are refused outright
+    stranger = boto3.session.Session(
+        aws_access_key_id="AKIA0000000000000000", aws_secret_access_key="x", region_name="us-east-1"
+    )
+    with pytest.raises(ClientError) as refused:
+        stranger.client("s3", endpoint_url=enforced["endpoint_url"]).list_buckets()
+    assert refused.value.response["Error"]["Code"] == "InvalidAccessKeyId"
+
+
+@pytest.fixture
+def order_policy_without(enforced: dict[str, Any]) -> Iterator[Any]:
+    """Take one statement out of the order role's policy (in the emulator); put it back after."""
+    iam = enforced["session"].client("iam")
+    role, name = "tradeloop-order-lambda", "tradeloop-order-least-privilege"
+    original = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+
+    def remove(sid: str) -> None:
+        doc = {**original, "Statement": [s for s in original["Statement"] if s["Sid"] != sid]}
+        assert len(doc["Statement"]) == len(original["Statement"]) - 1, f"no statement {sid}"
+        iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(doc))
+
+    try:
+        yield remove
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(original))
+
+
+def test_a_grant_removed_from_the_order_role_fails_the_intent_with_access_denied(
+    enforced: dict[str, Any], local_runtime: Any, fresh_account: Any, order_policy_without: Any
+) -> None:
+    intent = {
+        "intent_id": f"iam-{uuid.uuid4().hex[:8]}",
+        "symbol": "IBM",
+        "target_weight": 0.1,
+        "as_of": "2012-06-01T21:00:00Z",
+        "model_version": "v-test",
+        "signal_id": "s-iam",
+    }
+    sqs, queue_url = enforced["session"].client("sqs"), enforced["stack"]["TRADELOOP_ORDER_QUEUE_URL"]
+    sqs.send_message(
+        QueueUrl=queue_url, MessageBody=json.dumps(intent), MessageGroupId="IBM", MessageDeduplicationId="1"
+    )
+    received = sqs.receive_message(QueueUrl=queue_url, MessageSystemAttributeNames=["All"], MaxNumberOfMessages=1)
+    messages = received["Messages"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    event = sqs_event(messages, queue_arn, "us-east-1")
+    # Given the order role without its snapshots grant (SnapshotsWrite)
+    order_policy_without("SnapshotsWrite")
+    # When an intent fills and the function writes the snapshot after the batch
+    with pytest.raises(FunctionError) as failed:
+        local_runtime.pools["order"].invoke(event)
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    # Then the function fails with DynamoDB's AccessDeniedException, naming the action and the table
+    assert "AccessDeniedException" in str(failed.value), failed.value
+    assert "dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/tradeloop-snapshots" in str(
+        failed.value
+    )
+
+
+def test_health_names_the_live_model_with_the_portfolio_role(enforced: dict[str, Any], local_api: str) -> None:
+    # Given the portfolio role (it may read models/<name>/LATEST) / When /health runs
+    checks = requests.get(f"{local_api}/health", timeout=30).json()["checks"]
+    # Then the model check is an answer, never an access error
+    assert not checks["model"].startswith("error"), checks
