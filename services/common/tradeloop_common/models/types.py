@@ -11,7 +11,9 @@ from pydantic import Field, PlainSerializer
 # amount we store has at most 15 significant digits, so float round-trips it exactly.
 JsonDecimal = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
+SYMBOL_PATTERN = r"^[A-Z][A-Z0-9.\-]{0,9}$"
+
 Symbol = Annotated[
     str,
-    Field(pattern=r"^[A-Z][A-Z0-9.\-]{0,9}$", description="Ticker in upper case, e.g. AAPL", examples=["AAPL"]),
+    Field(pattern=SYMBOL_PATTERN, description="Ticker in upper case, e.g. AAPL", examples=["AAPL"]),
 ]
