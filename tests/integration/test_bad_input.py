@@ -64,6 +64,8 @@ CASES = [
         "limits.max_position_weight",
     ),
     ("bad-history-range", "GET", "/portfolio/history?from=2013-02-01&to=2013-01-01", "", 422, "from"),
+    ("history-before-1970", "GET", "/portfolio/history?from=0001-01-01", "", 422, "from"),
+    ("history-far-future", "GET", "/portfolio/history?to=9999-12-31T23:59:59-12:00", "", 422, "to"),
 ]
 
 

@@ -58,6 +58,8 @@ def _field_fix(err: dict[str, Any]) -> dict[str, Any]:
         fix = f"'{field}' must be {msg.removeprefix('Input should be ')}"
     elif kind == "finite_number":
         fix = f"'{field}' must be a finite number (not NaN or Infinity)"
+    elif kind == "value_error":
+        fix = f"'{field}': {msg.removeprefix('Value error, ')}"
     else:
         fix = f"'{field}': {msg}"
     return {"field": field, "issue": msg, "fix": fix}

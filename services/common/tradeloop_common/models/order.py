@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from tradeloop_common.models.types import JsonDecimal, Symbol
+from tradeloop_common.models.types import InWindow, JsonDecimal, Symbol
 
 
 class Side(StrEnum):
@@ -63,6 +63,6 @@ class OrderIntent(BaseModel):
     intent_id: str = Field(pattern=INTENT_ID_PATTERN)
     symbol: Symbol
     target_weight: JsonDecimal = Field(ge=0, le=1)
-    as_of: datetime
+    as_of: InWindow
     model_version: str = ""
     signal_id: str = ""

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from order_service.logic.place_order import Dependencies, OrderTicket, order_id_for, place_order, reject_order
 from tradeloop_common.accounting import shares_for_weight
-from tradeloop_common.clock import parse_as_of
+from tradeloop_common.clock import parse_as_of, window_error
 from tradeloop_common.errors import UnprocessableError
 from tradeloop_common.models import Order, OrderIntent, Side
 from tradeloop_common.models.order import INTENT_ID_PATTERN, INTENT_KEY_PREFIX
@@ -111,7 +111,9 @@ def _side_of(weight: Any) -> Side:
 
 
 def _as_of_or_now(value: Any, deps: Dependencies) -> datetime:
+    """The intent's decision time when it is a usable one, else now."""
     try:
-        return parse_as_of(value) if isinstance(value, str) else deps.clock.now()
+        at = parse_as_of(value) if isinstance(value, str) else None
     except ValueError:
-        return deps.clock.now()
+        at = None
+    return at if at is not None and window_error(at) is None else deps.clock.now()

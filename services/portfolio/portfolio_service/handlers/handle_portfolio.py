@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -7,7 +6,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from portfolio_service.logic import views
 from portfolio_service.models.output import Health, History
+from tradeloop_common.clock import WINDOW
 from tradeloop_common.models import Portfolio, PositionView
+from tradeloop_common.models.types import InWindow
 from tradeloop_common.observability import metrics, tracer
 
 router = APIGatewayHttpRouter()
@@ -29,8 +30,8 @@ def handle_get_portfolio() -> Portfolio:
 @router.get("/portfolio/history", summary="Equity snapshots, oldest first", tags=["portfolio"])
 @tracer.capture_method
 def handle_get_history(
-    start: Annotated[datetime | None, Query(alias="from", description="ISO date or time, inclusive")] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="ISO date or time, inclusive")] = None,
+    start: Annotated[InWindow | None, Query(alias="from", description=f"ISO date or time, inclusive; {WINDOW}")] = None,
+    end: Annotated[InWindow | None, Query(alias="to", description=f"ISO date or time, inclusive; {WINDOW}")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 5000,
 ) -> History:
     return views.history(start, end, limit)
