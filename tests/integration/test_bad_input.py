@@ -35,7 +35,7 @@ CASES = [
     ),
     ("fractional-quantity", "POST", "/orders", json.dumps({**GOOD, "quantity": 1.5}), 422, "quantity"),
     ("string-quantity", "POST", "/orders", json.dumps({**GOOD, "quantity": "10"}), 422, "quantity"),
-    ("nan-price", "POST", "/orders", json.dumps({**GOOD, "reference_price": "NaN"}), 422, "reference_price"),
+    ("client-fill-price", "POST", "/orders", json.dumps({**GOOD, "reference_price": 0.0001}), 422, "reference_price"),
     ("bad-side", "POST", "/orders", json.dumps({**GOOD, "side": "HOLD"}), 422, "side"),
     ("lowercase-symbol", "POST", "/orders", json.dumps({**GOOD, "symbol": "aapl"}), 422, "symbol"),
     ("limit-type", "POST", "/orders", json.dumps({**GOOD, "type": "limit"}), 422, "type"),

@@ -28,6 +28,20 @@ def test_post_order_201_fills_and_moves_cash(local_api, fresh_account) -> None:
     assert requests.get(f"{local_api}/orders/{order['order_id']}", timeout=30).json() == order
 
 
+def test_post_order_422_when_it_names_its_own_fill_price(local_api, fresh_account, aws_env) -> None:
+    # Given a client that wants to buy 580 AAPL at a price of its choosing
+    body = order_body("AAPL", "BUY", 580, reference_price=0.0001)
+    # When the order is sent
+    r = post_order(local_api, body)
+    # Then it is refused naming the field and the fix: fill prices come from market data only
+    assert r.status_code == 422, r.text
+    (detail,) = r.json()["error"]["details"]
+    assert detail["field"] == "reference_price" and "market data" in detail["fix"] and "remove" in detail["fix"]
+    # And nothing was written: no order, the same cash
+    assert table_count(aws_env, "TRADELOOP_ORDERS_TABLE") == 0
+    assert money(requests.get(f"{local_api}/portfolio", timeout=30).json()["cash"]) == D("100000")
+
+
 def test_same_client_order_id_twice_gives_one_order_and_the_same_response(local_api, fresh_account, aws_env) -> None:
     body = order_body("MSFT", "BUY", 5)
     first = post_order(local_api, body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -47,12 +48,14 @@ def _raw_error(status: int, message: str, details: Any = None) -> dict[str, Any]
     }
 
 
-def _field_fix(err: dict[str, Any]) -> dict[str, Any]:
+def _field_fix(err: dict[str, Any], retired: Mapping[str, str]) -> dict[str, Any]:
     loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
     field = ".".join(loc) or "body"
     msg = err.get("msg", "invalid")
     kind = err.get("type", "")
-    if kind == "missing":
+    if kind == "extra_forbidden":
+        fix = retired.get(field) or f"remove '{field}': this request has no such field (see GET /openapi.json)"
+    elif kind == "missing":
         fix = f"add the required field '{field}'"
     elif kind in ("greater_than", "greater_than_equal"):
         fix = f"'{field}' must be {msg.removeprefix('Input should be ')}"
@@ -103,8 +106,11 @@ def check_raw_body(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def build_resolver() -> APIGatewayHttpResolver:
+def build_resolver(retired_fields: Mapping[str, str] | None = None) -> APIGatewayHttpResolver:
+    """The service's resolver; ``retired_fields`` maps a field the API no longer takes to the fix
+    its 422 gives."""
     app = APIGatewayHttpResolver(enable_validation=True)
+    retired = dict(retired_fields or {})
 
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response:
@@ -113,7 +119,7 @@ def build_resolver() -> APIGatewayHttpResolver:
             return error_response(
                 400, "bad_request", "request body is not valid JSON", [{"field": "body", "fix": "send a JSON object"}]
             )
-        details = [_field_fix(e) for e in errors]
+        details = [_field_fix(e, retired) for e in errors]
         return error_response(422, "validation_error", "request failed validation", details)
 
     @app.exception_handler(TradeloopError)

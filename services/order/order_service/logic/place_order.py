@@ -38,7 +38,6 @@ class OrderTicket:
     symbol: str
     side: Side
     quantity: int
-    reference_price: Decimal | None = None
     source: str = "api"
 
     def request_hash(self) -> str:
@@ -48,7 +47,8 @@ class OrderTicket:
             "side": self.side.value,
             "quantity": self.quantity,
             "type": "market",
-            "reference_price": str(self.reference_price) if self.reference_price is not None else None,
+            # Clients may no longer name a price; the key stays so stored orders keep their hashes.
+            "reference_price": None,
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -94,7 +94,7 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
     bars = deps.bars.get(ticket.symbol)  # unknown symbol -> 422 before anything is written
     for attempt in range(MAX_ATTEMPTS):
         now = deps.clock.now()
-        ref, filled_at = reference_price(bars, as_of, ticket.reference_price, now)
+        ref, filled_at = reference_price(bars, as_of, now)
         px = fill_price(ref, ticket.side, deps.slippage_bps)
         controls = deps.controls.get(deps.account_id)
         cash = deps.store.get_cash(deps.account_id) or Decimal(0)

@@ -29,17 +29,6 @@ class CreateOrderRequest(BaseModel):
     side: Side
     quantity: Annotated[int, Field(strict=True, gt=0, le=10_000_000, description="Whole shares, > 0")]
     type: Literal["market"] = "market"
-    reference_price: Annotated[
-        Decimal | None,
-        Field(
-            default=None,
-            gt=0,
-            allow_inf_nan=False,
-            max_digits=16,
-            decimal_places=4,
-            description="Optional price to fill against instead of the market data",
-        ),
-    ] = None
 
     @field_validator("client_order_id")
     @classmethod
@@ -49,6 +38,13 @@ class CreateOrderRequest(BaseModel):
                 f"the prefix {INTENT_KEY_PREFIX!r} is reserved for order intents; choose another client_order_id"
             )
         return value
+
+
+# Fields this API used to take and now refuses (422), with the fix the error gives.
+RETIRED_FIELDS = {
+    "reference_price": "remove 'reference_price': fill prices come from market data only "
+    "(the next session's open, or the latest close)",
+}
 
 
 class LimitsPatch(BaseModel):
