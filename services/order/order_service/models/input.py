@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tradeloop_common.models import OrderStatus, RiskLimits, Side, TradingState
 from tradeloop_common.models.order import INTENT_KEY_PREFIX
@@ -54,16 +54,34 @@ class LimitsPatch(BaseModel):
     max_position_weight: Annotated[Decimal | None, Field(gt=0, le=1, allow_inf_nan=False)] = None
     max_gross_exposure: Annotated[Decimal | None, Field(gt=0, le=4, allow_inf_nan=False)] = None
 
+    @model_validator(mode="after")
+    def _names_a_limit(self) -> LimitsPatch:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError(
+                f"no limit given: send at least one of {', '.join(type(self).model_fields)} "
+                "(or leave 'limits' out and send trading_state)"
+            )
+        return self
+
     def apply(self, limits: RiskLimits) -> RiskLimits:
         return limits.model_copy(update=self.model_dump(exclude_none=True))
 
 
 class UpdateControlsRequest(BaseModel):
+    """A change to the controls. A request that asks for no change is refused (422): it could only be
+    a client bug, and writing it would move the version every fill's transaction checks."""
+
     model_config = ConfigDict(extra="forbid")
 
     trading_state: TradingState | None = None
     limits: LimitsPatch | None = None
-    reason: Annotated[str | None, Field(max_length=200)] = None
+    reason: Annotated[str | None, Field(max_length=200, description="Kept in the log with the change")] = None
+
+    @model_validator(mode="after")
+    def _asks_for_a_change(self) -> UpdateControlsRequest:
+        if self.trading_state is None and self.limits is None:
+            raise ValueError("nothing to change: send trading_state and/or limits")
+        return self
 
 
 StatusFilter = OrderStatus | None
