@@ -172,3 +172,10 @@ def test_put_controls_that_changes_nothing_is_200_and_writes_nothing(local_api, 
     # And a real change still writes and moves the version
     changed = set_controls(local_api, trading_state="ACTIVE")
     assert changed["version"] == before["version"] + 1
+
+
+def test_post_order_201_when_quantity_is_a_whole_float(local_api, fresh_account) -> None:
+    # JSON Schema counts 10.0 as an integer; a client serialising numbers as floats must not be refused
+    r = post_order(local_api, order_body("AAPL", "BUY", 10.0))
+    assert r.status_code == 201, r.text
+    assert r.json()["quantity"] == 10

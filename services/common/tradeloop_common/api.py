@@ -9,7 +9,10 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradeloop_common.errors import TradeloopError
@@ -57,7 +60,7 @@ def _field_fix(err: dict[str, Any], retired: Mapping[str, str]) -> dict[str, Any
         fix = retired.get(field) or f"remove '{field}': this request has no such field (see GET /openapi.json)"
     elif kind == "missing":
         fix = f"add the required field '{field}'"
-    elif kind in ("greater_than", "greater_than_equal"):
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         fix = f"'{field}' must be {msg.removeprefix('Input should be ')}"
     elif kind == "finite_number":
         fix = f"'{field}' must be a finite number (not NaN or Infinity)"
@@ -68,26 +71,73 @@ def _field_fix(err: dict[str, Any], retired: Mapping[str, str]) -> dict[str, Any
     return {"field": field, "issue": msg, "fix": fix}
 
 
+MAX_DEPTH = 32  # deeper than any request we define; json.loads recurses, so 10,000 levels raise RecursionError
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON text nests arrays/objects deeper than ``limit``, found without parsing it
+    (a linear scan that skips strings; a regex over strings can go quadratic on escaped quotes)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in ("", "application/json") or media.endswith("+json")
+
+
+def _not_json(content_type: str) -> dict[str, Any]:
+    """A body not sent as JSON (``curl -d`` sends a form, which Powertools would parse as one)."""
+    return _raw_error(
+        400,
+        f"request body must be JSON; it was sent as {content_type!r}",
+        [{"field": "content-type", "fix": f"send the header '{JSON_HEADER}' (curl: -H '{JSON_HEADER}')"}],
+    )
+
+
 def check_raw_body(event: dict[str, Any]) -> dict[str, Any] | None:
-    """Reject what OpenAPI validation would mishandle: oversized bodies, bodies not sent as JSON
-    (``curl -d`` sends a form, which Powertools parses as one), and non-object JSON (Powertools 3.37
-    silently validates only the first element of a JSON list)."""
+    """Reject, before any recursive parser sees it, what validation would mishandle: a body of the
+    wrong media type, oversized or nested too deep, and non-object JSON (Powertools 3.37 silently
+    validates only the first element of a JSON list). A GET's body is ignored, as the routes do."""
+    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")).upper()
     body = event.get("body")
-    if body in (None, ""):
+    if (method and method not in BODY_METHODS) or body in (None, ""):
         return None
-    content_type = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
-    if content_type and not content_type.strip().lower().startswith("application/json"):
-        return _raw_error(
-            400,
-            f"request body must be JSON; it was sent as {content_type!r}",
-            [{"field": "content-type", "fix": f"send the header '{JSON_HEADER}' (curl: -H '{JSON_HEADER}')"}],
-        )
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    content_type = headers.get("content-type", "")
+    if not _is_json(content_type):
+        return _not_json(content_type)
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
     if len(raw) > MAX_BODY_BYTES:
         return _raw_error(
             413,
             f"request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}",
             [{"field": "body", "fix": f"send at most {MAX_BODY_BYTES} bytes"}],
+        )
+    if _too_deep(raw):
+        return _raw_error(
+            400,
+            f"request body nests arrays or objects more than {MAX_DEPTH} deep",
+            [{"field": "body", "fix": f"send a flat JSON object (at most {MAX_DEPTH} levels of nesting)"}],
         )
     try:
         parsed = json.loads(raw)
@@ -104,6 +154,16 @@ def check_raw_body(event: dict[str, Any]) -> dict[str, Any] | None:
             [{"field": "body", "fix": f"send one JSON object, not a {type(parsed).__name__}"}],
         )
     return None
+
+
+def internal_error_body(request_id: str) -> dict[str, Any]:
+    """A 500's body: that it happened and which request to look up in the logs, never the exception's
+    text (it names code, files and data a client has no business seeing)."""
+    return error_body(
+        "internal_error",
+        "internal error; it is logged under this request id",
+        [{"field": "request", "fix": "retry later; if it persists, report the request_id", "request_id": request_id}],
+    )
 
 
 def build_resolver(retired_fields: Mapping[str, str] | None = None) -> APIGatewayHttpResolver:
@@ -127,6 +187,23 @@ def build_resolver(retired_fields: Mapping[str, str] | None = None) -> APIGatewa
         if exc.status >= 500:
             logger.exception("request failed")
         return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _media_type(exc: RequestUnsupportedContentType) -> Response:
+        # check_raw_body refuses these first; without this handler the catch-all below would make it a 500
+        rejected = _not_json(str(app.current_event.headers.get("content-type", "")))
+        return Response(status_code=400, content_type=content_types.APPLICATION_JSON, body=rejected["body"])
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # Anything else is our bug: log it whole, answer without it (handlers above are more specific).
+        logger.exception("unhandled error")
+        request_id = str(app.current_event.request_context.request_id or "")
+        return Response(
+            status_code=500,
+            content_type=content_types.APPLICATION_JSON,
+            body=json.dumps(internal_error_body(request_id)),
+        )
 
     @app.not_found
     def _not_found(exc: Exception) -> Response:

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from tradeloop_common.api import MAX_BODY_BYTES, error_body
+from tradeloop_common.api import BODY_METHODS, MAX_BODY_BYTES, error_body, internal_error_body
 from tradeloop_local.config import ROUTES_FILE
 from tradeloop_local.lambda_pool import FunctionError, LambdaPool
 
@@ -50,6 +50,11 @@ def match(routes: list[Route], method: str, path: str) -> tuple[Route | None, di
             if route.method == method:
                 return route, m.groupdict(), True
     return None, {}, path_known
+
+
+def methods_for(routes: list[Route], path: str) -> list[str]:
+    """The methods a path has (for a 405's Allow header)."""
+    return sorted({route.method for route in routes if route.pattern.match(path)})
 
 
 def http_api_event(route: Route, params: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -110,12 +115,15 @@ def create_app(pools: dict[str, LambdaPool], routes: list[Route] | None = None) 
         route, params, path_known = match(table, request.method, request.path)
         if route is None:
             if path_known:
-                return _json_error(
+                allowed = ", ".join(methods_for(table, request.path))
+                response = _json_error(
                     405,
                     "method_not_allowed",
                     f"{request.method} is not allowed on {request.path}",
-                    [{"field": "method", "fix": "see GET /openapi.json for this path's methods"}],
+                    [{"field": "method", "fix": f"use one of {allowed}"}],
                 )
+                response.headers["Allow"] = allowed  # RFC 9110: a 405 lists what is allowed
+                return response
             return _json_error(
                 404,
                 "not_found",
@@ -123,7 +131,7 @@ def create_app(pools: dict[str, LambdaPool], routes: list[Route] | None = None) 
                 [{"field": "path", "fix": "see GET /openapi.json for the routes"}],
             )
         body = request.get_data(cache=False)
-        if len(body) > MAX_BODY_BYTES:
+        if request.method in BODY_METHODS and len(body) > MAX_BODY_BYTES:
             return _json_error(
                 413,
                 "payload_too_large",
@@ -133,11 +141,15 @@ def create_app(pools: dict[str, LambdaPool], routes: list[Route] | None = None) 
         pool = pools.get(route.service)
         if pool is None:
             return _json_error(503, "service_unavailable", f"the {route.service} service is not running here")
+        event = http_api_event(route, params, body)
+        request_id = event["requestContext"]["requestId"]
         try:
-            result = pool.invoke(http_api_event(route, params, body))
-        except FunctionError as exc:
-            app.logger.error("function error in %s: %s", route.service, exc.payload.get("trace"))
-            return _json_error(500, "internal_error", f"{route.service} function error: {exc}")
+            result = pool.invoke(event)
+        except Exception as exc:  # a function error, a dead instance, a timeout: API Gateway answers 500 too
+            trace = exc.payload.get("trace") if isinstance(exc, FunctionError) else repr(exc)
+            app.logger.error("function error in %s (request %s): %s", route.service, request_id, trace)
+            body_500 = json.dumps(internal_error_body(request_id))
+            return Response(body_500, status=500, mimetype="application/json")
         resp_body = result.get("body") or ""
         data = base64.b64decode(resp_body) if result.get("isBase64Encoded") else resp_body.encode()
         response = Response(data, status=int(result.get("statusCode", 200)))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from tradeloop_common.models import OrderStatus, RiskLimits, Side, TradingState
+from tradeloop_common.models.controls import GrossExposure, OrderNotional, PositionWeight
 from tradeloop_common.models.order import INTENT_KEY_PREFIX
 from tradeloop_common.models.types import Symbol
 
@@ -21,13 +21,22 @@ ClientOrderId = Annotated[
 ]
 
 
+def _whole_float_as_int(value: Any) -> Any:
+    """JSON Schema counts 10.0 as an integer, so do we; 10.5 and "10" stay refused (strict int)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class CreateOrderRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     client_order_id: ClientOrderId
     symbol: Symbol
     side: Side
-    quantity: Annotated[int, Field(strict=True, gt=0, le=10_000_000, description="Whole shares, > 0")]
+    quantity: Annotated[
+        int,
+        BeforeValidator(_whole_float_as_int),
+        Field(strict=True, gt=0, le=10_000_000, description="Whole shares, > 0"),
+    ]
     type: Literal["market"] = "market"
 
     @field_validator("client_order_id")
@@ -50,9 +59,9 @@ RETIRED_FIELDS = {
 class LimitsPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_order_notional: Annotated[Decimal | None, Field(gt=0, allow_inf_nan=False)] = None
-    max_position_weight: Annotated[Decimal | None, Field(gt=0, le=1, allow_inf_nan=False)] = None
-    max_gross_exposure: Annotated[Decimal | None, Field(gt=0, le=4, allow_inf_nan=False)] = None
+    max_order_notional: OrderNotional | None = None
+    max_position_weight: PositionWeight | None = None
+    max_gross_exposure: GrossExposure | None = None
 
     @model_validator(mode="after")
     def _names_a_limit(self) -> LimitsPatch:
