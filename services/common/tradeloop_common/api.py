@@ -13,7 +13,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
 
 from tradeloop_common.errors import TradeloopError
 from tradeloop_common.observability import logger
@@ -28,6 +30,57 @@ ERROR_CODES = {
     413: "payload_too_large",
     422: "validation_error",
 }
+
+
+# ---- the error body, as documented in OpenAPI ------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")  # some details add context, e.g. existing_order_id, request_id
+
+    field: str = Field(description="The field, parameter or header at fault ('body': the whole body)")
+    fix: str = Field(description="What to send instead")
+    issue: str | None = Field(default=None, description="What is wrong with it, when that is not the fix")
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="Stable, machine-readable, e.g. validation_error, not_found")
+    message: str
+    details: list[ErrorDetail]
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx this API answers itself (not API Gateway's own 403/429)."""
+
+    error: ErrorInfo
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed: invalid JSON, a body not sent as application/json, a body nested more than 32 deep, "
+    "or a next_token this API did not issue",
+    404: "Not found",
+    409: "Conflict",
+    413: "Body over 64 KiB",
+    422: "Failed validation: details name each field and the fix",
+    500: "Internal error: the body gives the request id to look up in the logs, never the exception",
+    503: "A data store is unavailable or throttled (locally: the service is not running); retry",
+}
+BODY_ERRORS = (400, 413, 422)  # what any route with a JSON body can answer before it runs
+ANY_ROUTE_ERRORS = (500, 503)
+
+
+def responses(
+    success: int, description: str, *errors: int, notes: Mapping[int, str] | None = None
+) -> dict[int, OpenAPIResponse]:
+    """A route's documented responses: its success, the errors it lists, and 500/503 (any route),
+    each error with the error body schema. ``notes`` replaces an error's generic description."""
+    documented: dict[int, OpenAPIResponse] = {success: {"description": description}}
+    for status in sorted({*errors, *ANY_ROUTE_ERRORS}):
+        documented[status] = {
+            "description": (notes or {}).get(status, ERROR_DESCRIPTIONS[status]),
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+        }
+    return documented
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -34,8 +35,8 @@ class CreateOrderRequest(BaseModel):
     side: Side
     quantity: Annotated[
         int,
-        BeforeValidator(_whole_float_as_int),
         Field(strict=True, gt=0, le=10_000_000, description="Whole shares, > 0"),
+        BeforeValidator(_whole_float_as_int),  # after Field: runs first, and keeps the schema's bounds
     ]
     type: Literal["market"] = "market"
 
@@ -56,12 +57,41 @@ RETIRED_FIELDS = {
 }
 
 
+def _omitted_not_null(value: Any) -> Any:
+    """An optional field of a change is left out, never sent as null (the schema says so too)."""
+    if value is None:
+        raise ValueError("leave the field out instead of sending null")
+    return value
+
+
+def _schema_of_a_change(*fields: str, **extra: Any) -> Callable[[dict[str, Any]], None]:
+    """The JSON schema of a change: ``fields`` may be left out but are not nullable; plus ``extra``
+    (how many of them it needs)."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        for name in fields:
+            prop = schema["properties"][name]
+            branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
+            prop.update(branches[0] if len(branches) == 1 else {"anyOf": branches})
+            prop.pop("default", None)
+        schema.update(extra)
+
+    return edit
+
+
 class LimitsPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=_schema_of_a_change(
+            "max_order_notional", "max_position_weight", "max_gross_exposure", minProperties=1
+        ),
+    )
 
     max_order_notional: OrderNotional | None = None
     max_position_weight: PositionWeight | None = None
     max_gross_exposure: GrossExposure | None = None
+
+    _not_null = field_validator("*", mode="before")(_omitted_not_null)
 
     @model_validator(mode="after")
     def _names_a_limit(self) -> LimitsPatch:
@@ -80,11 +110,18 @@ class UpdateControlsRequest(BaseModel):
     """A change to the controls. A request that asks for no change is refused (422): it could only be
     a client bug, and writing it would move the version every fill's transaction checks."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=_schema_of_a_change(
+            "trading_state", "limits", anyOf=[{"required": ["trading_state"]}, {"required": ["limits"]}]
+        ),
+    )
 
     trading_state: TradingState | None = None
     limits: LimitsPatch | None = None
     reason: Annotated[str | None, Field(max_length=200, description="Kept in the log with the change")] = None
+
+    _not_null = field_validator("trading_state", "limits", mode="before")(_omitted_not_null)
 
     @model_validator(mode="after")
     def _asks_for_a_change(self) -> UpdateControlsRequest:
