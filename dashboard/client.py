@@ -207,7 +207,6 @@ class ApiClient:
         symbol: str,
         side: str,
         quantity: int,
-        reference_price: float | None = None,
         client_order_id: str | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -217,8 +216,6 @@ class ApiClient:
             "quantity": quantity,
             "type": "market",
         }
-        if reference_price is not None:
-            body["reference_price"] = reference_price
         return self.request("POST", "/orders", body=body)
 
     def controls(self) -> dict[str, Any]:

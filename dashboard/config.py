@@ -25,6 +25,7 @@ class DashboardSettings:
     user: str | None = None
     password: str | None = None
     password_secret_arn: str | None = None
+    trusted_proxies: int = 0  # proxies in front that append X-Forwarded-For (the ALB in AWS)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> DashboardSettings:
@@ -33,16 +34,22 @@ class DashboardSettings:
             refresh = max(1, int(env.get("TRADELOOP_DASHBOARD_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS)))
         except ValueError:
             refresh = DEFAULT_REFRESH_SECONDS
+        env_name = (env.get("TRADELOOP_ENV") or "local").strip().lower()
+        try:
+            proxies = int(env.get("TRADELOOP_DASHBOARD_TRUSTED_PROXIES") or (1 if env_name == "aws" else 0))
+        except ValueError:
+            proxies = 0
         return cls(
             api_url=(env.get("TRADELOOP_API_URL") or DEFAULT_API_URL).rstrip("/"),
             api_sigv4=_flag(env.get("TRADELOOP_API_SIGV4")),
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
             api_timeout=float(env.get("TRADELOOP_API_TIMEOUT_SECONDS", "15")),
             refresh_seconds=refresh,
-            env=(env.get("TRADELOOP_ENV") or "local").strip().lower(),
+            env=env_name,
             user=env.get("TRADELOOP_DASHBOARD_USER") or None,
             password=env.get("TRADELOOP_DASHBOARD_PASSWORD") or None,
             password_secret_arn=env.get("TRADELOOP_DASHBOARD_PASSWORD_SECRET_ARN") or None,
+            trusted_proxies=max(0, proxies),
         )
 
 

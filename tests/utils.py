@@ -51,3 +51,50 @@ def notional(fill: dict[str, Any]) -> Decimal:
 def fill_cost(order: dict[str, Any]) -> Decimal:
     """Cash a filled BUY took: notional plus commission."""
     return sum((notional(f) + money(f["commission"]) for f in order["fills"]), Decimal(0))
+
+
+def http_event(
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway HTTP API v2.0 event, as the router (or API Gateway) hands it to a handler."""
+    text = body if isinstance(body, str) or body is None else json.dumps(body)
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": {"content-type": "application/json", **(headers or {})},
+        "queryStringParameters": query,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "test",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+            "requestId": new_key("req"),
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "timeEpoch": 0,
+        },
+        "body": text,
+        "isBase64Encoded": False,
+    }
+
+
+class LambdaContextStub:
+    """The attributes Powertools reads from a Lambda context."""
+
+    function_name = "tradeloop-test"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:tradeloop-test"
+    memory_limit_in_mb = 128
+    log_group_name = "/aws/lambda/tradeloop-test"
+    log_stream_name = "test"
+
+    def __init__(self) -> None:
+        self.aws_request_id = new_key("req")
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000

@@ -145,12 +145,12 @@ def ticket_card() -> dbc.Card:
             dbc.Row(
                 [
                     dbc.Col(
-                        [
-                            dbc.Label("Reference price (optional)", html_for="ticket-price", className="small"),
-                            dbc.Input(id="ticket-price", type="number", min=0, step="any", placeholder="latest close"),
-                            dbc.FormFeedback("A price above 0, or leave empty", type="invalid"),
-                        ],
+                        html.Div(
+                            "Fills at the market price from the data: the next open, or the latest close.",
+                            className="small text-muted",
+                        ),
                         md=7,
+                        className="d-flex align-items-end",
                     ),
                     dbc.Col(
                         dbc.Button("Submit order", id="ticket-submit", color="primary", className="w-100"),
@@ -343,7 +343,7 @@ def validate_limits(values: dict[str, Any]) -> tuple[list[str], dict[str, float]
 # ------------------------------------------------------------------------------ order ticket
 
 
-def validate_ticket(symbol: Any, quantity: Any, price: Any) -> dict[str, str]:
+def validate_ticket(symbol: Any, quantity: Any) -> dict[str, str]:
     """Field -> problem; empty when the ticket can be sent."""
     problems: dict[str, str] = {}
     sym = (symbol or "").strip().upper()
@@ -352,10 +352,6 @@ def validate_ticket(symbol: Any, quantity: Any, price: Any) -> dict[str, str]:
     q = num(quantity)
     if q is None or q != int(q) or q <= 0 or q > MAX_QUANTITY:
         problems["quantity"] = f"quantity: a whole number of shares from 1 to {MAX_QUANTITY:,}"
-    if price not in (None, ""):
-        p = num(price)
-        if p is None or p <= 0:
-            problems["price"] = "reference price: above 0, or leave it empty"
     return problems
 
 
@@ -384,17 +380,15 @@ def describe_order(order: dict[str, Any]) -> dbc.Alert:
     Output("ticket-result", "children"),
     Output("ticket-symbol", "invalid"),
     Output("ticket-quantity", "invalid"),
-    Output("ticket-price", "invalid"),
     Input("ticket-submit", "n_clicks"),
     State("ticket-symbol", "value"),
     State("ticket-side", "value"),
     State("ticket-quantity", "value"),
-    State("ticket-price", "value"),
     prevent_initial_call=True,
 )
-def submit_order(_n: int, symbol: Any, side: str, quantity: Any, price: Any) -> tuple[Any, bool, bool, bool]:
-    problems = validate_ticket(symbol, quantity, price)
-    flags = ("symbol" in problems, "quantity" in problems, "price" in problems)
+def submit_order(_n: int, symbol: Any, side: str, quantity: Any) -> tuple[Any, bool, bool]:
+    problems = validate_ticket(symbol, quantity)
+    flags = ("symbol" in problems, "quantity" in problems)
     if problems:
         return dbc.Alert(
             "Fix the ticket: " + "; ".join(problems.values()), color="warning", id="ticket-outcome"
@@ -404,7 +398,6 @@ def submit_order(_n: int, symbol: Any, side: str, quantity: Any, price: Any) -> 
             symbol=str(symbol).strip().upper(),
             side=side or "BUY",
             quantity=int(float(quantity)),
-            reference_price=num(price),
             client_order_id=new_client_order_id(),
         )
     except ApiError as exc:

@@ -91,13 +91,12 @@ def fill(driver: Any, element_id: str, value: Any) -> None:
         element.send_keys(str(value))
 
 
-def submit_ticket(driver: Any, symbol: str, side: str, quantity: Any, price: Any = None) -> str:
+def submit_ticket(driver: Any, symbol: str, side: str, quantity: Any) -> str:
     """Fill and send the order ticket on the Controls page; returns the outcome text."""
     previous = text_of(driver, "#ticket-outcome")
     fill(driver, "ticket-symbol", symbol)
     click(driver, By.XPATH, f"//div[@id='ticket-side']//label[text()='{'Buy' if side == 'BUY' else 'Sell'}']")
     fill(driver, "ticket-quantity", quantity)
-    fill(driver, "ticket-price", price)
     click(driver, By.ID, "ticket-submit")
     wait_for(driver, lambda d: text_of(d, "#ticket-outcome") not in ("", previous), 60, "no ticket outcome")
     return text_of(driver, "#ticket-outcome")

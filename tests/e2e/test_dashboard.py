@@ -58,14 +58,9 @@ def _snapshot_history(local_runtime: Any, days: int = 60) -> None:
 
 
 def _demo_book(api: str) -> None:
-    """A small book: four buys at older reference prices, one partial sell, one rejection."""
-    for symbol, qty, price in (
-        ("AAPL", 40, "455.00"),
-        ("MSFT", 300, "27.10"),
-        ("IBM", 60, "190.00"),
-        ("GOOG", 12, "820"),
-    ):
-        r = post_order(api, order_body(symbol, "BUY", qty, reference_price=price))
+    """A small book: four buys at the latest close, one partial sell, one rejection."""
+    for symbol, qty in (("AAPL", 40), ("MSFT", 300), ("IBM", 60), ("GOOG", 12)):
+        r = post_order(api, order_body(symbol, "BUY", qty))
         assert r.status_code == 201 and r.json()["status"] == "FILLED", r.text
     r = post_order(api, order_body("MSFT", "SELL", 100))
     assert r.json()["status"] == "FILLED", r.text

@@ -64,3 +64,39 @@ def test_unchanged_controls_do_not_block_a_fill(local_api: str, fresh_account: A
     order = place_order(ticket, datetime(2013, 1, 2, 21, tzinfo=UTC), deps)
     assert order.status is OrderStatus.FILLED
     assert get_trading_store().get_cash(get_settings().account_id) < Decimal("100000")
+
+
+class NoOpPutAfterRead:
+    """The real controls; right after the order reads them, a client PUTs a change that changes nothing."""
+
+    def __init__(self, real: ControlsStore, api: str, body: dict[str, Any]) -> None:
+        self._real, self._api, self._body, self.reads = real, api, body, 0
+
+    def get(self, account_id: str) -> Any:
+        self.reads += 1
+        controls = self._real.get(account_id)
+        if self.reads == 1:
+            r = requests.put(f"{self._api}/controls", json=self._body, timeout=30)
+            assert r.status_code == 200, r.text
+        return controls
+
+    def unchanged_check(self, account_id: str, version: int) -> dict[str, Any]:
+        return self._real.unchanged_check(account_id, version)
+
+
+def test_no_op_controls_put_does_not_make_an_order_in_flight_retry(local_api: str, fresh_account: Any) -> None:
+    from order_service.logic.dependencies import get_dependencies
+
+    # Given controls that were written once (so they carry a version)
+    current = requests.put(f"{local_api}/controls", json={"limits": {"max_order_notional": 200000}}, timeout=30)
+    assert current.status_code == 200, current.text
+    # And a client that re-sends the same state and limits while an order is between its checks and its fill
+    same = {"trading_state": "ACTIVE", "limits": {"max_order_notional": 200000}}
+    controls = NoOpPutAfterRead(get_controls_store(), local_api, same)
+    deps = dataclasses.replace(get_dependencies(), controls=controls)
+    # When the order is placed
+    ticket = OrderTicket(client_order_id="race-noop-1", symbol="IBM", side=Side.BUY, quantity=5)
+    order = place_order(ticket, datetime(2013, 1, 2, 21, tzinfo=UTC), deps)
+    # Then it fills on its first attempt: the no-op did not move the version the fill's guard checks
+    assert order.status is OrderStatus.FILLED
+    assert controls.reads == 1

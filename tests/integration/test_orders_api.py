@@ -4,6 +4,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
 
+import pytest
 import requests
 
 from tests.conftest import table_count
@@ -26,6 +27,20 @@ def test_post_order_201_fills_and_moves_cash(local_api, fresh_account) -> None:
     pos = requests.get(f"{local_api}/positions/AAPL", timeout=30).json()
     assert pos["quantity"] == 10 and money(pos["avg_cost"]) == D("430.7280")
     assert requests.get(f"{local_api}/orders/{order['order_id']}", timeout=30).json() == order
+
+
+def test_post_order_422_when_it_names_its_own_fill_price(local_api, fresh_account, aws_env) -> None:
+    # Given a client that wants to buy 580 AAPL at a price of its choosing
+    body = order_body("AAPL", "BUY", 580, reference_price=0.0001)
+    # When the order is sent
+    r = post_order(local_api, body)
+    # Then it is refused naming the field and the fix: fill prices come from market data only
+    assert r.status_code == 422, r.text
+    (detail,) = r.json()["error"]["details"]
+    assert detail["field"] == "reference_price" and "market data" in detail["fix"] and "remove" in detail["fix"]
+    # And nothing was written: no order, the same cash
+    assert table_count(aws_env, "TRADELOOP_ORDERS_TABLE") == 0
+    assert money(requests.get(f"{local_api}/portfolio", timeout=30).json()["cash"]) == D("100000")
 
 
 def test_same_client_order_id_twice_gives_one_order_and_the_same_response(local_api, fresh_account, aws_env) -> None:
@@ -126,3 +141,41 @@ def test_controls_roundtrip_and_validation(local_api, fresh_account) -> None:
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "trading_state"
     assert requests.get(f"{local_api}/orders/{new_key()}", timeout=30).status_code == 422
     assert requests.get(f"{local_api}/orders/00000000-0000-0000-0000-000000000000", timeout=30).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "body"), ({"reason": "just checking"}, "body"), ({"limits": {}}, "limits")],
+    ids=["empty", "reason-only", "empty-limits"],
+)
+def test_put_controls_422_when_it_asks_for_no_change(local_api, fresh_account, body, field) -> None:
+    # Given controls written once
+    before = set_controls(local_api, trading_state="REDUCE_ONLY")
+    # When a PUT asks to change nothing
+    r = requests.put(f"{local_api}/controls", json=body, timeout=30)
+    # Then it is refused naming what to send, and the controls (and their version) are untouched
+    assert r.status_code == 422, r.text
+    assert any(d["field"] == field and "trading_state" in d["fix"] for d in r.json()["error"]["details"]), r.text
+    assert requests.get(f"{local_api}/controls", timeout=30).json() == before
+
+
+def test_put_controls_that_changes_nothing_is_200_and_writes_nothing(local_api, fresh_account) -> None:
+    # Given controls written once
+    before = set_controls(local_api, trading_state="REDUCE_ONLY", limits={"max_order_notional": 5000})
+    # When the same state and limits are sent again
+    again = set_controls(
+        local_api, trading_state="REDUCE_ONLY", limits={"max_order_notional": 5000.0}, reason="re-apply"
+    )
+    # Then the answer is the controls as they are: same version, same updated_at (nothing was written)
+    assert again == before
+    assert requests.get(f"{local_api}/controls", timeout=30).json() == before
+    # And a real change still writes and moves the version
+    changed = set_controls(local_api, trading_state="ACTIVE")
+    assert changed["version"] == before["version"] + 1
+
+
+def test_post_order_201_when_quantity_is_a_whole_float(local_api, fresh_account) -> None:
+    # JSON Schema counts 10.0 as an integer; a client serialising numbers as floats must not be refused
+    r = post_order(local_api, order_body("AAPL", "BUY", 10.0))
+    assert r.status_code == 201, r.text
+    assert r.json()["quantity"] == 10

@@ -37,6 +37,15 @@ def test_scheduled_snapshot_then_history_filters_by_range(local_runtime, fresh_a
     assert datetime.fromisoformat(all_points[0]["as_of"].replace("Z", "+00:00")).hour == 21
 
 
+def test_history_200_when_one_bound_has_a_zone_and_the_other_does_not(local_api, fresh_account) -> None:
+    # Given bounds a client may well mix: one with a zone, one a bare date (naive means UTC)
+    params = {"from": "2000-01-01T00:00:00Z", "to": "2000-01-02"}
+    # When the history is asked for
+    r = requests.get(f"{local_api}/portfolio/history", params=params, timeout=30)
+    # Then it answers (comparing the two once raised TypeError: a 500)
+    assert r.status_code == 200, r.text
+
+
 def test_history_carries_an_equal_weight_buy_and_hold_benchmark(local_runtime, fresh_account) -> None:
     from decimal import Decimal
 

@@ -27,6 +27,7 @@ from signal_fixtures import (
 from tests.conftest import table_count
 from tradeloop_common.predictor import OnnxPredictor
 from tradeloop_common.valuation import close_of
+from tradeloop_local.lambda_pool import FunctionError
 from tradeloop_local.scheduler import scheduled_event
 
 
@@ -130,6 +131,12 @@ def test_run_posted_as_a_form_is_400_naming_the_json_header_and_writes_nothing(
         ({"symbols": []}, "symbols"),
         ({"symbols": ["IBM", "ZZZZ"]}, "symbols"),
         ({"as_of": "2012-06-01", "bogus": 1}, "bogus"),
+        # decision times outside the window (1970-01-01 .. now + 1 day): once written, a signal row is forever
+        ({"as_of": "0001-01-01", "symbols": ["AAPL"]}, "as_of"),
+        ({"as_of": "1969-12-31T23:59:59Z"}, "as_of"),
+        ({"as_of": "9999-12-31", "symbols": ["AAPL"]}, "as_of"),
+        ({"as_of": "9999-12-31T23:59:59-12:00"}, "as_of"),
+        ({"as_of": "0001-01-01T00:00:00+12:00"}, "as_of"),
     ],
 )
 def test_run_with_bad_input_is_422_naming_the_field_and_writes_nothing(
@@ -139,6 +146,23 @@ def test_run_with_bad_input_is_422_naming_the_field_and_writes_nothing(
     assert r.status_code == 422, r.text
     assert field in [d["field"] for d in r.json()["error"]["details"]]
     assert table_count(aws_env, "TRADELOOP_SIGNALS_TABLE") == 0 and queued(aws_env) == 0
+
+
+def test_scheduled_run_with_a_decision_time_outside_the_window_fails_and_writes_nothing(
+    local_runtime: Any, aws_env: dict[str, Any], clean: None
+) -> None:
+    # Given a scheduled event whose detail asks for year 1
+    event = scheduled_event(datetime(1, 1, 1, 21, tzinfo=UTC))
+    # When the signal function runs it
+    with pytest.raises(FunctionError) as failed:
+        local_runtime.pools["signal"].invoke(event)
+    # Then it refuses, naming the field and the window, and writes no signal and sends no intent
+    assert "as_of" in str(failed.value) and "1970-01-01" in str(failed.value)
+    assert table_count(aws_env, "TRADELOOP_SIGNALS_TABLE") == 0 and queued(aws_env) == 0
+    # And the same holds for the portfolio's snapshot schedule
+    with pytest.raises(FunctionError):
+        local_runtime.pools["portfolio"].invoke(event)
+    assert table_count(aws_env, "TRADELOOP_SNAPSHOTS_TABLE") == 0
 
 
 def test_run_with_a_non_object_body_is_refused(local_api: str, clean: None) -> None:

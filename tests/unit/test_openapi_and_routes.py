@@ -34,3 +34,25 @@ def test_router_matches_path_parameters_and_tells_wrong_method_from_unknown_path
     assert match(routes, "DELETE", "/orders")[0] is None and match(routes, "DELETE", "/orders")[2] is True
     assert match(routes, "GET", "/nope")[2] is False
     assert match(routes, "GET", "/orders/a/b")[0] is None
+
+
+def test_router_answers_json_404_when_the_path_has_a_control_character() -> None:
+    from tradeloop_local.router import create_app
+
+    # Given the router (no service needed: the path matches no route)
+    client = create_app({}, load_routes()).test_client()
+    # When a path holds a newline, which Flask's own routing refuses before ours sees it
+    r = client.get("/positions/%0A%F1%83%BE%A0")
+    # Then 404 in the error shape, as JSON, like every other unknown path
+    assert r.status_code == 404 and r.mimetype == "application/json"
+    assert r.get_json()["error"]["code"] == "not_found"
+
+
+def test_router_405_with_allow_when_flask_itself_does_not_route_the_method() -> None:
+    from tradeloop_local.router import create_app
+
+    # When a known path is called with a method the router never routes (TRACE)
+    r = create_app({}, load_routes()).test_client().open("/controls", method="TRACE")
+    # Then 405 in the error shape, with Allow naming the path's methods
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, PUT"
+    assert r.get_json()["error"]["code"] == "method_not_allowed"

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
-from tradeloop_common.api import MAX_BODY_BYTES, error_body
+from tradeloop_common.api import BODY_METHODS, ERROR_CODES, MAX_BODY_BYTES, error_body, internal_error_body
 from tradeloop_local.config import ROUTES_FILE
 from tradeloop_local.lambda_pool import FunctionError, LambdaPool
 
@@ -76,6 +77,11 @@ def direct_http_event(method: str, path: str, body: str | None = None) -> dict[s
     }
 
 
+def methods_for(routes: list[Route], path: str) -> list[str]:
+    """The methods a path has (for a 405's Allow header)."""
+    return sorted({route.method for route in routes if route.pattern.match(path)})
+
+
 def http_api_event(route: Route, params: dict[str, str], body: bytes) -> dict[str, Any]:
     now = datetime.now(UTC)
     text_body: str | None
@@ -127,27 +133,42 @@ def create_app(pools: dict[str, LambdaPool], routes: list[Route] | None = None) 
     app.config["MAX_CONTENT_LENGTH"] = None  # we answer 413 ourselves, with the error body
     table = routes or load_routes()
 
+    def no_route(path_known: bool) -> Response:
+        if path_known:
+            allowed = ", ".join(methods_for(table, request.path))
+            response = _json_error(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.path}",
+                [{"field": "method", "fix": f"use one of {allowed}"}],
+            )
+            response.headers["Allow"] = allowed  # RFC 9110: a 405 lists what is allowed
+            return response
+        return _json_error(
+            404,
+            "not_found",
+            f"no route for {request.method} {request.path!r}",
+            [{"field": "path", "fix": "see GET /openapi.json for the routes"}],
+        )
+
+    @app.errorhandler(HTTPException)
+    def _refused_before_dispatch(exc: HTTPException) -> Response:
+        # What Flask refuses before our dispatch (a method it does not route, such as TRACE, or a
+        # newline in the path) is answered as dispatch would.
+        if exc.code in (404, 405):
+            return no_route(path_known=exc.code == 405 and bool(methods_for(table, request.path)))
+        status = exc.code or 500
+        return _json_error(status, ERROR_CODES.get(status, "error"), f"{exc.name}: {request.method} {request.path!r}")
+
     @app.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
     @app.route("/<path:path>", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
     def dispatch(path: str) -> Response:
         started = time.perf_counter()
         route, params, path_known = match(table, request.method, request.path)
         if route is None:
-            if path_known:
-                return _json_error(
-                    405,
-                    "method_not_allowed",
-                    f"{request.method} is not allowed on {request.path}",
-                    [{"field": "method", "fix": "see GET /openapi.json for this path's methods"}],
-                )
-            return _json_error(
-                404,
-                "not_found",
-                f"no route for {request.method} {request.path}",
-                [{"field": "path", "fix": "see GET /openapi.json for the routes"}],
-            )
+            return no_route(path_known)
         body = request.get_data(cache=False)
-        if len(body) > MAX_BODY_BYTES:
+        if request.method in BODY_METHODS and len(body) > MAX_BODY_BYTES:
             return _json_error(
                 413,
                 "payload_too_large",
@@ -157,11 +178,15 @@ def create_app(pools: dict[str, LambdaPool], routes: list[Route] | None = None) 
         pool = pools.get(route.service)
         if pool is None:
             return _json_error(503, "service_unavailable", f"the {route.service} service is not running here")
+        event = http_api_event(route, params, body)
+        request_id = event["requestContext"]["requestId"]
         try:
-            result = pool.invoke(http_api_event(route, params, body))
-        except FunctionError as exc:
-            app.logger.error("function error in %s: %s", route.service, exc.payload.get("trace"))
-            return _json_error(500, "internal_error", f"{route.service} function error: {exc}")
+            result = pool.invoke(event)
+        except Exception as exc:  # a function error, a dead instance, a timeout: API Gateway answers 500 too
+            trace = exc.payload.get("trace") if isinstance(exc, FunctionError) else repr(exc)
+            app.logger.error("function error in %s (request %s): %s", route.service, request_id, trace)
+            body_500 = json.dumps(internal_error_body(request_id))
+            return Response(body_500, status=500, mimetype="application/json")
         resp_body = result.get("body") or ""
         data = base64.b64decode(resp_body) if result.get("isBase64Encoded") else resp_body.encode()
         response = Response(data, status=int(result.get("statusCode", 200)))

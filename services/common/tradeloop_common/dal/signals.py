@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from tradeloop_common.clock import iso
 from tradeloop_common.dal.aws import client
-from tradeloop_common.dal.codec import decode_token, encode_token, from_item, to_item
+from tradeloop_common.dal.codec import decode_start_key, encode_token, from_item, to_item
 from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Signal
 from tradeloop_common.settings import get_settings
@@ -70,11 +70,7 @@ class SignalStore:
             "Limit": limit,
         }
         if next_token:
-            start = decode_token(next_token)
-            if start.get("symbol") != symbol:
-                start = {}
-            if start:
-                query["ExclusiveStartKey"] = to_item({"symbol": symbol, "as_of": str(start.get("as_of", ""))})
+            query["ExclusiveStartKey"] = to_item(decode_start_key(next_token, ("symbol", "as_of"), {"symbol": symbol}))
         resp = client("dynamodb").query(**query)
         signals = [_signal_from(i) for i in resp.get("Items", [])]
         last = resp.get("LastEvaluatedKey")

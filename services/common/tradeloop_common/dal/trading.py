@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from tradeloop_common.accounting import FillEffect
 from tradeloop_common.clock import iso
 from tradeloop_common.dal.aws import client
-from tradeloop_common.dal.codec import as_int, decode_token, encode_token, from_item, to_item
+from tradeloop_common.dal.codec import as_int, decode_start_key, encode_token, from_item, to_item
 from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Order, OrderStatus, Position, Side
 from tradeloop_common.settings import get_settings
@@ -150,7 +150,11 @@ class DynamoTradingStore(TradingStore):
             query["ExpressionAttributeValues"].update(to_item({":st": status.value}))
         if filters:
             query["FilterExpression"] = " AND ".join(filters)
-        start = decode_token(next_token) if next_token else None
+        start = (
+            decode_start_key(next_token, ("order_id", key_name, "created_key"), {key_name: key_value})
+            if next_token
+            else None
+        )
         orders: list[Order] = []
         while True:
             if start:

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainSerializer
 
-from tradeloop_common.models.types import JsonDecimal
+from tradeloop_common.models.types import NumberSchema, number_only
 
 
 class TradingState(StrEnum):
@@ -15,10 +16,34 @@ class TradingState(StrEnum):
     HALTED = "HALTED"
 
 
+# Bounds of each limit, the one copy for the stored controls and for a change to them. Beyond them a
+# number is no limit at all (1e200 dollars) or not storable (DynamoDB keeps 38 digits, |x| < 1e126);
+# within them a value is rounded to cents (notional) or to 6 decimals (weights), so any number the
+# schema allows is accepted and stored exactly.
+CENT, MICRO = Decimal("0.01"), Decimal("0.000001")
+
+
+def _limit(low: Decimal | int, high: int, step: Decimal, description: str) -> Any:
+    """A limit: a JSON number from ``low`` to ``high``, stored rounded to ``step``."""
+    return Annotated[
+        Decimal,
+        Field(ge=low, le=high, allow_inf_nan=False, description=description),
+        BeforeValidator(number_only),
+        AfterValidator(lambda v: v.quantize(step)),
+        PlainSerializer(float, return_type=float, when_used="json"),
+        NumberSchema(),
+    ]
+
+
+OrderNotional = _limit(1, 10**12, CENT, "Dollars, 1 to 1e12 (rounded to cents)")
+PositionWeight = _limit(MICRO, 1, MICRO, "Share of equity in one symbol, 0.000001 to 1")
+GrossExposure = _limit(MICRO, 4, MICRO, "Sum of |positions| / equity, 0.000001 to 4")
+
+
 class RiskLimits(BaseModel):
-    max_order_notional: JsonDecimal = Field(default=Decimal("250000"), gt=0)
-    max_position_weight: JsonDecimal = Field(default=Decimal("0.5"), gt=0, le=1)
-    max_gross_exposure: JsonDecimal = Field(default=Decimal("1.0"), gt=0, le=4)
+    max_order_notional: OrderNotional = Decimal("250000")
+    max_position_weight: PositionWeight = Decimal("0.5")
+    max_gross_exposure: GrossExposure = Decimal("1.0")
 
 
 class Controls(BaseModel):

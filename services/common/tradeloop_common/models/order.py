@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from tradeloop_common.models.types import JsonDecimal, Symbol
+from tradeloop_common.models.types import InWindow, JsonDecimal, Symbol
 
 
 class Side(StrEnum):
@@ -54,14 +54,15 @@ class Order(BaseModel):
 # Orders placed for intents are keyed "signal:<intent_id>"; the API refuses client_order_ids with
 # this prefix, so a manual order can never take an intent's order (or the other way round).
 INTENT_KEY_PREFIX = "signal:"
+INTENT_ID_PATTERN = r"^[A-Za-z0-9_\-:.#]{1,128}$"
 
 
 class OrderIntent(BaseModel):
     """What the signal service asks for: a target weight for a symbol, decided at ``as_of``."""
 
-    intent_id: str = Field(pattern=r"^[A-Za-z0-9_\-:.#]{1,128}$")
+    intent_id: str = Field(pattern=INTENT_ID_PATTERN)
     symbol: Symbol
     target_weight: JsonDecimal = Field(ge=0, le=1)
-    as_of: datetime
+    as_of: InWindow
     model_version: str = ""
     signal_id: str = ""

@@ -13,10 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from order_service.handlers import handle_controls, handle_create_order, handle_list_orders
 from order_service.logic.create_order import idempotency_config
+from order_service.models.input import RETIRED_FIELDS
 from tradeloop_common.api import build_resolver, error_response, resolve_http
 from tradeloop_common.observability import logger, metrics, tracer
 
-app = build_resolver()
+app = build_resolver(retired_fields=RETIRED_FIELDS)
 app.include_router(handle_create_order.router)
 app.include_router(handle_list_orders.router)
 app.include_router(handle_controls.router)
@@ -42,7 +43,7 @@ def _in_progress(exc: IdempotencyAlreadyInProgressError) -> Response:
     )
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -8,13 +8,19 @@ from order_service.handlers.trading_state import emit_trading_state
 from order_service.logic.controls import get_controls, update_controls
 from order_service.logic.dependencies import get_dependencies
 from order_service.models.input import UpdateControlsRequest
+from tradeloop_common.api import BODY_ERRORS, responses
 from tradeloop_common.models import Controls
 from tradeloop_common.observability import metrics, tracer
 
 router = APIGatewayHttpRouter()
 
 
-@router.get("/controls", summary="Kill switch state and risk limits", tags=["controls"])
+@router.get(
+    "/controls",
+    summary="Kill switch state and risk limits",
+    tags=["controls"],
+    responses=responses(200, "The controls"),
+)
 @tracer.capture_method
 def handle_get_controls() -> Controls:
     deps = get_dependencies()
@@ -23,7 +29,20 @@ def handle_get_controls() -> Controls:
     return controls
 
 
-@router.put("/controls", summary="Set the kill switch and/or risk limits", tags=["controls"])
+@router.put(
+    "/controls",
+    summary="Set the kill switch and/or risk limits",
+    description="A change that leaves state and limits as they are writes nothing and answers the controls as "
+    "they are (same version); a body that asks for no change (e.g. {} or only a reason) is 422.",
+    tags=["controls"],
+    responses=responses(
+        200,
+        "The controls after the change",
+        *BODY_ERRORS,
+        409,
+        notes={409: "The controls changed since they were read: GET them and re-apply the change"},
+    ),
+)
 @tracer.capture_method
 def handle_put_controls(change: Annotated[UpdateControlsRequest, Body(embed=False)]) -> Controls:
     metrics.add_metric(name="ControlsChanges", unit=MetricUnit.Count, value=1)

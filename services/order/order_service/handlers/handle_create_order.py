@@ -8,6 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from order_service.logic.create_order import create_order
 from order_service.models.input import CreateOrderRequest
+from tradeloop_common.api import BODY_ERRORS, responses
 from tradeloop_common.models import Order
 from tradeloop_common.observability import logger, metrics, tracer
 
@@ -21,11 +22,17 @@ router = APIGatewayHttpRouter()
     "different body answers 409. Risk rejections are stored and returned with status REJECTED.",
     response_description="The order, FILLED or REJECTED with its reason",
     tags=["orders"],
-    responses={
-        201: {"description": "Order accepted for processing"},
-        409: {"description": "Key reused"},
-        422: {"description": "Invalid order"},
-    },
+    responses=responses(
+        201,
+        "The order, FILLED or REJECTED with its reason",
+        *BODY_ERRORS,
+        409,
+        notes={
+            409: "client_order_id was already used with a different body, or its first request is still in flight",
+            422: "Failed validation (details name each field and the fix), including an unknown symbol and a "
+            "field the API no longer takes, such as reference_price",
+        },
+    ),
 )
 @tracer.capture_method
 def handle_create_order(request: Annotated[CreateOrderRequest, Body(embed=False)]) -> Response[Order]:

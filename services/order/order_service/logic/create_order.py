@@ -21,7 +21,7 @@ from tradeloop_common.settings import get_settings
 
 idempotency_config = IdempotencyConfig(
     event_key_jmespath="client_order_id",
-    payload_validation_jmespath="[symbol, side, quantity, type, reference_price]",
+    payload_validation_jmespath="[symbol, side, quantity, type]",
     raise_on_no_idempotency_key=True,
     expires_after_seconds=24 * 3600,
 )
@@ -41,7 +41,6 @@ def create_order(*, request: CreateOrderRequest) -> Order:
         symbol=request.symbol,
         side=request.side,
         quantity=request.quantity,
-        reference_price=request.reference_price,
         source="api",
     )
     return place_order(ticket, deps.clock.now(), deps)

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from order_service.logic.broker import reference_price
 from tradeloop_common.accounting import apply_fill, commission_for, fill_price, value_portfolio
@@ -37,7 +38,6 @@ class OrderTicket:
     symbol: str
     side: Side
     quantity: int
-    reference_price: Decimal | None = None
     source: str = "api"
 
     def request_hash(self) -> str:
@@ -47,7 +47,8 @@ class OrderTicket:
             "side": self.side.value,
             "quantity": self.quantity,
             "type": "market",
-            "reference_price": str(self.reference_price) if self.reference_price is not None else None,
+            # Clients may no longer name a price; the key stays so stored orders keep their hashes.
+            "reference_price": None,
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -93,7 +94,7 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
     bars = deps.bars.get(ticket.symbol)  # unknown symbol -> 422 before anything is written
     for attempt in range(MAX_ATTEMPTS):
         now = deps.clock.now()
-        ref, filled_at = reference_price(bars, as_of, ticket.reference_price, now)
+        ref, filled_at = reference_price(bars, as_of, now)
         px = fill_price(ref, ticket.side, deps.slippage_bps)
         controls = deps.controls.get(deps.account_id)
         cash = deps.store.get_cash(deps.account_id) or Decimal(0)
@@ -104,18 +105,7 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
         marks = last_prices(deps.bars, positions, as_of)
         portfolio = value_portfolio(deps.account_id, as_of, cash, positions, marks)
         commission = commission_for(cents(px * ticket.quantity), deps.commission_bps)
-        base = {
-            "order_id": order_id,
-            "client_order_id": ticket.client_order_id,
-            "account_id": deps.account_id,
-            "symbol": ticket.symbol,
-            "side": ticket.side,
-            "quantity": ticket.quantity,
-            "source": ticket.source,
-            "as_of": as_of,
-            "created_at": now,
-            "request_hash": ticket.request_hash(),
-        }
+        base = _order_fields(ticket, deps.account_id, as_of, now)
         reason = check_order(
             controls=controls,
             side=ticket.side,
@@ -150,9 +140,35 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
                 continue
             reason = f"insufficient cash: need {-effect.cash_delta}, have less when the fill was booked"
-        rejected = Order(**base, status=OrderStatus.REJECTED, reason=reason)
-        if deps.store.put_new_order(rejected):
-            logger.info("order rejected", extra={"order_id": order_id, "reason": reason})
-            return rejected
-        return _same_or_conflict(deps.store.get_order(order_id), ticket)
+        return reject_order(ticket, as_of, reason, deps, now)
     raise StoreError(f"order {order_id} kept conflicting with concurrent fills; retry")
+
+
+def _order_fields(ticket: OrderTicket, account_id: str, as_of: datetime, now: datetime) -> dict[str, Any]:
+    return {
+        "order_id": order_id_for(account_id, ticket.client_order_id),
+        "client_order_id": ticket.client_order_id,
+        "account_id": account_id,
+        "symbol": ticket.symbol,
+        "side": ticket.side,
+        "quantity": ticket.quantity,
+        "source": ticket.source,
+        "as_of": as_of,
+        "created_at": now,
+        "request_hash": ticket.request_hash(),
+    }
+
+
+def reject_order(
+    ticket: OrderTicket, as_of: datetime, reason: str, deps: Dependencies, now: datetime | None = None
+) -> Order:
+    """Store the ticket as REJECTED with ``reason``; no money moves. The stored order on a repeat."""
+    rejected = Order(
+        **_order_fields(ticket, deps.account_id, as_of, now or deps.clock.now()),
+        status=OrderStatus.REJECTED,
+        reason=reason,
+    )
+    if deps.store.put_new_order(rejected):
+        logger.info("order rejected", extra={"order_id": rejected.order_id, "reason": reason})
+        return rejected
+    return _same_or_conflict(deps.store.get_order(rejected.order_id), ticket)

@@ -15,7 +15,7 @@ app.include_router(handle_portfolio.router)
 app.include_router(handle_openapi.router)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from signal_service.logic.dependencies import get_dependencies
 from signal_service.logic.views import current_model
 from signal_service.models.output import CurrentModel
+from tradeloop_common.api import responses
 from tradeloop_common.observability import metrics, tracer
 
 router = APIGatewayHttpRouter()
@@ -13,7 +14,9 @@ router = APIGatewayHttpRouter()
     "/models/current",
     summary="The live model: manifest and a presigned URL for its model.h5",
     tags=["models"],
-    responses={404: {"description": "No model is live yet (the error says how to publish one)"}},
+    responses=responses(
+        200, "The live model", 404, notes={404: "No model is live yet (the error says how to publish one)"}
+    ),
 )
 @tracer.capture_method
 def handle_current_model() -> CurrentModel:

@@ -9,6 +9,7 @@ from signal_service.logic.dependencies import get_dependencies
 from signal_service.logic.run_signals import run_signals
 from signal_service.models.input import RunSignalsRequest
 from signal_service.models.output import RunReport
+from tradeloop_common.api import BODY_ERRORS, responses
 from tradeloop_common.observability import logger, metrics, tracer
 
 router = APIGatewayHttpRouter()
@@ -21,7 +22,12 @@ router = APIGatewayHttpRouter()
     "a rerun returns the same signals and sends no second order) and one order intent per change of target. "
     "Refuses to trade (HOLD, with the reason) on a missing, corrupt or old model, or stale data.",
     tags=["signals"],
-    responses={422: {"description": "Invalid request"}},
+    responses=responses(
+        200,
+        "The run: one signal per symbol, the intents sent, how many symbols it refused to trade",
+        *BODY_ERRORS,
+        notes={422: "Failed validation, including symbols without market data and an as_of outside the window"},
+    ),
 )
 @tracer.capture_method
 def handle_run_signals(request: Annotated[RunSignalsRequest, Body(embed=False)]) -> RunReport:

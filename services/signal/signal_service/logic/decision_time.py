@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from tradeloop_common.clock import Clock, parse_as_of
+from tradeloop_common.clock import Clock, in_window, parse_as_of
 from tradeloop_common.valuation import close_of
 
 
 def decision_time(value: str | date | datetime | None, clock: Clock) -> datetime:
+    """Raises UnprocessableError (naming ``as_of``) outside the accepted window (clock.py)."""
+    return in_window(_parse(value, clock))
+
+
+def _parse(value: str | date | datetime | None, clock: Clock) -> datetime:
     if isinstance(value, datetime):
         return parse_as_of(value)
     if isinstance(value, date):

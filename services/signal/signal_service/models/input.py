@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tradeloop_common.models.types import Symbol
+from tradeloop_common.clock import WINDOW
+from tradeloop_common.models.types import InWindow, Symbol
 from tradeloop_common.valuation import close_of
 
 
@@ -15,11 +16,11 @@ class RunSignalsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     as_of: Annotated[
-        datetime | None,
+        InWindow | None,
         Field(
             default=None,
             description="Decision time: ISO datetime (UTC if naive), or a date meaning that day's close "
-            "(21:00 UTC). Default: now",
+            f"(21:00 UTC), {WINDOW}. Default: now",
             examples=["2012-06-01"],
         ),
     ] = None
