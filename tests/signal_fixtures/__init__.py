@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from tradeloop_common.dal.bars import Bars, parse_bars
+from tradeloop_common.dal.registry import latest_key, version_key
 from tradeloop_common.features import FEATURE_NAMES, FEATURE_PARAMS, LOOKBACK, compute_features
+from tradeloop_common.settings import get_settings
 
 SYMBOLS = ("AAPL", "GOOG", "IBM", "MSFT")
 TRAIN_END = date(2011, 12, 31)
@@ -100,10 +102,14 @@ def publish(
     files = {f: (artifact / f).read_bytes() for f in ("model.h5", "model.onnx")}
     if mutate:
         mutate(manifest, files)
-    prefix = f"models/{stack['TRADELOOP_MODEL_NAME']}/{version}/"
-    for name, data in files.items():
-        s3.put_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=prefix + name, Body=data)
-    s3.put_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=prefix + "manifest.json", Body=json.dumps(manifest))
+    name = get_settings().model_name
+    for filename, data in files.items():
+        s3.put_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=version_key(name, version, filename), Body=data)
+    s3.put_object(
+        Bucket=stack["TRADELOOP_MODELS_BUCKET"],
+        Key=version_key(name, version, "manifest.json"),
+        Body=json.dumps(manifest),
+    )
     if promote:
         set_latest(aws_env, version)
     return manifest
@@ -111,7 +117,7 @@ def publish(
 
 def set_latest(aws_env: dict[str, Any], version: str | None, action: str = "promote") -> None:
     stack, s3 = aws_env["stack"], aws_env["session"].client("s3")
-    key = f"models/{stack['TRADELOOP_MODEL_NAME']}/LATEST"
+    key = latest_key(get_settings().model_name)
     if version is None:
         s3.delete_object(Bucket=stack["TRADELOOP_MODELS_BUCKET"], Key=key)
     else:
