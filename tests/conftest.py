@@ -5,7 +5,6 @@ role) in front of it, and a fresh account."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -13,7 +12,13 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.utils import loud, remember_config
+
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    remember_config(config)
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +33,7 @@ def aws_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     messages: list[str] = []
     with embedded_stack(tmp_path_factory.mktemp("stack"), log=messages.append) as stack:
         if not stack.info.iam_enforced:
-            print(f"SKIPPED: IAM enforcement ({'; '.join(messages)})", file=sys.__stderr__, flush=True)
+            loud(f"SKIPPED: IAM enforcement ({'; '.join(messages)})")
         # Tests switch the live model between cases: the signal function must see every LATEST change.
         os.environ["TRADELOOP_MODEL_CHECK_SECONDS"] = "0"
         yield {

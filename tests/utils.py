@@ -1,4 +1,4 @@
-"""Builders shared by the suites."""
+"""Builders shared by the suites, and `loud`, the one way a test prints past pytest's capture."""
 
 from __future__ import annotations
 
@@ -98,3 +98,25 @@ class LambdaContextStub:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
+
+
+_pytest_config: Any = None
+
+
+def remember_config(config: Any) -> None:
+    """Called by tests/conftest.py's pytest_configure, so `loud` can reach the capture manager."""
+    global _pytest_config
+    _pytest_config = config
+
+
+def loud(line: str) -> None:
+    """Print one line on the terminal even while pytest captures output (fd-level included):
+    measured figures, and the one `SKIPPED: <why>` line a test prints before it skips."""
+    import sys
+
+    capman = _pytest_config.pluginmanager.getplugin("capturemanager") if _pytest_config else None
+    if capman is None:
+        print(line, file=sys.stderr, flush=True)
+        return
+    with capman.global_and_fixture_disabled():
+        print(line, file=sys.stderr, flush=True)

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.utils import loud
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 # Debian's packages (scripts/install_browser.sh) put them in /usr/bin; any chromium on PATH works too.
@@ -24,19 +26,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
-def loud(config: pytest.Config, line: str) -> None:
-    """Print past pytest's output capture (fd-level included), straight to the terminal's stderr."""
-    capman = config.pluginmanager.getplugin("capturemanager")
-    if capman is None:
-        print(line, file=sys.__stderr__, flush=True)
-        return
-    with capman.global_and_fixture_disabled():
-        print(line, file=sys.__stderr__, flush=True)
-
-
 def _skip(config: pytest.Config, reason: str) -> None:
     """Never pass silently: one loud line on the real stderr, then skip with the same reason."""
-    loud(config, f"SKIPPED: {reason}")
+    loud(f"SKIPPED: {reason}")
     pytest.skip(reason)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ROOT, loud
+from tests.e2e.conftest import ROOT
+from tests.utils import loud
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,12 +46,12 @@ def test_orders_and_positions_render_1000_orders_20_positions(
         lambda: [s3.delete_object(Bucket=bucket, Key=f"bars/daily/{sym}.csv") for sym in bench.SYNTHETIC]
     )
     request.addfinalizer(fresh_account)  # runs first: no position is left in a symbol without bars
-    bench.seed_orders_direct(local_api, N_ORDERS, log=lambda m: loud(pytestconfig, m))
+    bench.seed_orders_direct(local_api, N_ORDERS, log=lambda m: loud(m))
     bench.warm_api(local_api)
     # When Orders and Positions are opened (one untimed load, then 3 timed runs each)
     result = bench.measure(driver, dashboard_url, N_ORDERS, n_positions=20, runs=3)
     result["api"] = bench.api_timing(local_api)
     # Then both render all their data without console errors (measure() waits for every row and
     # the order count); the timings are reported, never asserted (they belong to `make bench`)
-    loud(pytestconfig, f"PAGE LOAD ({N_ORDERS} orders, 20 positions): {result}")
+    loud(f"PAGE LOAD ({N_ORDERS} orders, 20 positions): {result}")
     assert result["console_errors"] == 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.utils import loud
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO / "terraform"
@@ -17,7 +18,7 @@ IAC_VENV = REPO / ".venv-iac"
 
 def loud_skip(why: str) -> None:
     """Skip with one line on the real stderr (pytest's capture would hide a print)."""
-    print(f"SKIPPED: {why}", file=sys.__stderr__, flush=True)
+    loud(f"SKIPPED: {why}")
     pytest.skip(f"SKIPPED: {why}")
 
 

@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ import boto3
 import pytest
 from iac_support import FIXTURE_ZIPS, REPO
 
+from tests.utils import loud
 from tradeloop_local.config import admin_aws_env
 
 pytestmark = [pytest.mark.iac, pytest.mark.slow]
@@ -191,8 +191,7 @@ def test_second_plan_is_clean_then_destroy_works_from_a_clean_clone(
         assert f"s3://{bucket}: 2 object version(s) (0 current), 1 delete marker(s)" in out.stdout
     assert not {b["Name"] for b in s3.list_buckets()["Buckets"]} & set(buckets)
     assert _client(deployed, "dynamodb").list_tables()["TableNames"] == []
-    print(
+    loud(
         f"envs/aws on the IAM-enforcing emulator: make deploy {TIMES['deploy']:.0f}s, second plan {TIMES['plan']:.0f}s "
-        f"(no changes), make destroy from a clean clone {TIMES['destroy']:.0f}s",
-        file=sys.__stderr__,
+        f"(no changes), make destroy from a clean clone {TIMES['destroy']:.0f}s"
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 
 import pytest
 from iac_support import IAC_VENV, REPO, TERRAFORM_DIR, loud_skip
+
+from tests.utils import loud
 
 pytestmark = pytest.mark.iac
 
@@ -34,10 +35,7 @@ def checkov_report() -> dict:
 
 def test_checkov_has_no_failed_checks(checkov_report: dict) -> None:
     summary = checkov_report["summary"]
-    print(
-        f"checkov: passed={summary['passed']} failed={summary['failed']} skipped={summary['skipped']}",
-        file=sys.__stderr__,
-    )
+    loud(f"checkov: passed={summary['passed']} failed={summary['failed']} skipped={summary['skipped']}")
     failed = [
         f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range'][0]})"
         for c in checkov_report["results"]["failed_checks"]

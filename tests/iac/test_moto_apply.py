@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from iac_support import FIXTURE_ZIPS, REPO, Terraform
+
+from tests.utils import loud
 
 pytestmark = [pytest.mark.iac, pytest.mark.slow]
 
@@ -59,10 +60,7 @@ def test_local_apply_then_no_changes_then_destroy(terraform: Terraform, workspac
     )
     state = terraform.run(["state", "list"], cwd, check=False)
     assert state.stdout.strip() == ""
-    print(
-        f"envs/local on moto: apply {apply_s:.0f}s, second plan {plan_s:.0f}s (no changes), destroy {destroy_s:.0f}s",
-        file=sys.__stderr__,
-    )
+    loud(f"envs/local on moto: apply {apply_s:.0f}s, second plan {plan_s:.0f}s (no changes), destroy {destroy_s:.0f}s")
 
 
 def test_the_emulator_override_names_the_services_envs_local_points_at_the_emulator() -> None:

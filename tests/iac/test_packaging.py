@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from iac_support import REPO, loud_skip
 
+from tests.utils import loud
+
 pytestmark = pytest.mark.iac
 
 SCRIPT = REPO / "scripts" / "package_lambdas.py"
@@ -109,7 +111,7 @@ def full_package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpro
         text=True,
         timeout=900,
     )
-    print(proc.stdout, file=sys.__stderr__)
+    loud(proc.stdout)
     return out, proc
 
 
