@@ -43,6 +43,7 @@ demo: install ## fresh machine -> running stack, model trained and published, de
 	$(PY) -m tradeloop_local up && \
 	$(MAKE) --no-print-directory demo-model && \
 	$(MAKE) --no-print-directory demo-replay && \
+	$(PY) -m tradeloop_local targets && \
 	$(PY) -m tradeloop_local demo-script && \
 	echo "make demo took $$(( $$(date +%s) - start ))s; stop it with: make down" && \
 	$(PY) -m tradeloop_local urls

@@ -11,20 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from ml.config import Costs, Policy
-from tradeloop_common.accounting import apply_fill, commission_for, fill_price, shares_for_weight, value_portfolio
 from tradeloop_common.dal.bars import Bars
-from tradeloop_common.models import Controls, Portfolio, Position, Side
-from tradeloop_common.money import cents
-from tradeloop_common.policy import intent_order, policy_target_weights, target_weights
+from tradeloop_common.execution import (
+    Book,
+    ExecutionSettings,
+    accept,
+    add_pending,
+    apply_to_book,
+    fill_at_open,
+    plan_rebalance,
+    release_pending,
+)
+from tradeloop_common.models import Controls, Position, Side
+from tradeloop_common.policy import policy_target_weights, target_weights
 from tradeloop_common.predictor import OnnxPredictor
-from tradeloop_common.risk import check_order
 from tradeloop_common.valuation import close_of
 
 TRADING_DAYS = 252
@@ -200,6 +207,14 @@ def live_targets(
     return out
 
 
+@dataclass
+class _Pending:
+    symbol: str
+    side: Side
+    quantity: int
+    reserve: Decimal
+
+
 def backtest_live(
     bars: Mapping[str, Bars],
     targets: Mapping[str, np.ndarray],
@@ -209,65 +224,65 @@ def backtest_live(
     slippage_bps: Decimal,
     controls: Controls | None = None,
     account_id: str = "paper",
+    settings: ExecutionSettings | None = None,
 ) -> LiveBacktestResult:
     """Apply ``targets`` (decided at the close of each of ``days``, the last one unused) the way the
-    signal and order services do. The loop runs over decision days and only does work on changes
-    of target: integer sizing depends on the equity path, so it cannot be a cumulative product."""
+    signal and order services do, with the order service's own rules (tradeloop_common.execution):
+    each session, rebalance what is held to the targets (sells first, band, cash buffer), accept
+    each order against the risk limits and the buying power, and fill it at the next session's
+    open. The loop runs day by day: integer sizing depends on the equity path."""
     controls = controls or Controls()
-    cash = init_cash
-    positions: dict[str, Position] = {}
+    settings = settings or ExecutionSettings(commission_bps=commission_bps, slippage_bps=slippage_bps)
+    book = Book(account_id, init_cash, init_cash, {}, {})
+    pending: list[_Pending] = []
     fills: list[LiveFill] = []
     rejected: list[tuple[date, str, str]] = []
     equity: list[Decimal] = []
     weights = {s: [Decimal(str(float(w))) for w in t] for s, t in targets.items()}
 
-    def portfolio(as_of: datetime) -> Portfolio:
-        held = list(positions.values())
-        marks: dict[str, Decimal | None] = {}
-        for p in held:
-            last = bars[p.symbol].last_close(as_of)
-            marks[p.symbol] = last[1] if last else None
-        return value_portfolio(account_id, as_of, cash, held, marks)
-
     for i, day in enumerate(days):
+        # The open of `day`: what the previous close decided fills now, sells first.
+        waiting: list[_Pending] = []
+        for order in sorted(pending, key=lambda o: (o.side is Side.BUY, o.symbol)):
+            b = bars[order.symbol]
+            opened = b.open_on(day)
+            if opened is None:
+                if b.dates and b.dates[-1] > day:  # the symbol traded later but not today: no open
+                    rejected.append((day, order.symbol, f"expired: no open for {order.symbol} on {day}"))
+                    release_pending(book, order.symbol, order.reserve, order.side, order.quantity)
+                else:
+                    waiting.append(order)  # its open is not known yet
+                continue
+            result = fill_at_open(order.side, order.quantity, opened, book.position(order.symbol), book.cash, settings)
+            if isinstance(result, str):
+                rejected.append((day, order.symbol, result))
+                release_pending(book, order.symbol, order.reserve, order.side, order.quantity)
+                continue
+            apply_to_book(book, order.symbol, result, order.reserve, order.side, order.quantity)
+            fills.append(LiveFill(day, order.symbol, order.side.value, order.quantity, result.price, result.commission))
+        pending = waiting
+
         as_of = close_of(day)
-        equity.append(portfolio(as_of).equity)
+        symbols = set(book.positions) | set(book.pending) | set(weights)
+        book.marks = {s: (c[1] if (c := bars[s].last_close(as_of)) else None) for s in symbols}
+        equity.append(book.portfolio(as_of).equity)
         if i == len(days) - 1:
             break
-        changes = []
-        for symbol in sorted(weights):
-            prev = weights[symbol][i - 1] if i else Decimal(0)
-            if weights[symbol][i] != prev:
-                changes.append((intent_order(prev, weights[symbol][i], symbol), symbol, weights[symbol][i]))
-        for _, symbol, weight in sorted(changes):
-            b = bars[symbol]
-            last = b.last_close(as_of)
-            if last is None:
+        # The close of `day`: rebalance to the day's targets; accepted orders wait for the next open.
+        plan = plan_rebalance(
+            {s: w[i] for s, w in weights.items()},
+            book.held(),
+            book.pending,
+            book.marks,
+            equity[-1],
+            settings,
+            controls.trading_state,
+        )
+        for planned in plan:
+            acceptance = accept(planned, book, controls, settings, as_of)
+            if acceptance.reason is not None:
+                rejected.append((day, planned.symbol, acceptance.reason))
                 continue
-            book = portfolio(as_of)
-            position = positions.get(symbol, Position(symbol=symbol))
-            delta = shares_for_weight(weight, book.equity, last[1]) - position.quantity
-            if delta == 0:
-                continue
-            side, qty = (Side.BUY if delta > 0 else Side.SELL), abs(delta)
-            nxt = b.next_open(as_of)
-            ref, filled_on = (nxt[1], nxt[0]) if nxt else (last[1], day)
-            px = fill_price(ref, side, slippage_bps)
-            commission = commission_for(cents(px * qty), commission_bps)
-            reason = check_order(
-                controls=controls,
-                side=side,
-                quantity=qty,
-                fill_px=px,
-                commission=commission,
-                position=position,
-                portfolio=book,
-            )
-            if reason is not None:
-                rejected.append((day, symbol, reason))
-                continue
-            effect = apply_fill(position, side, qty, px, commission_bps)
-            positions[symbol] = effect.position
-            cash += effect.cash_delta
-            fills.append(LiveFill(filled_on, symbol, side.value, qty, px, effect.commission))
-    return LiveBacktestResult(list(days), fills, rejected, equity, cash, positions)
+            add_pending(book, planned.symbol, acceptance.reserve, planned.side, planned.quantity)
+            pending.append(_Pending(planned.symbol, planned.side, planned.quantity, acceptance.reserve))
+    return LiveBacktestResult(list(days), fills, rejected, equity, book.cash, book.positions)

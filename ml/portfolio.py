@@ -1,11 +1,11 @@
 """The out-of-sample book of a trading policy: every symbol in one account, sized as live sizes it.
 
-What the walk-forward compares. It trades the way the signal and order services do, with
-fractional shares: the target weight decided at the close of d (``TradingPolicy.targets``) is
-traded at the next open of that symbol only when it differs from the target held, sized from the
-account's equity at the decision close (``target x equity / close`` shares), reductions first;
-slippage on the price, commission on the notional; equity is cash plus positions at each close.
-Between changes of target a position drifts with its price, as a live position does.
+What the walk-forward compares. It trades the way the order service rebalances
+(tradeloop_common.execution), with fractional shares: at each close every symbol is brought to
+``target x equity x (1 - cash_buffer) / close`` shares, at the next open of that symbol, unless the
+change is smaller than ``band`` of equity (a full exit always trades); sells first; slippage on
+the price, commission on the notional; equity is cash plus positions at each close. Inside the
+band a position drifts with its price, as a live position does.
 (``ml.backtest.backtest_live`` is the same with whole shares, Decimal cash and the risk checks.)
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.config import Costs
-from tradeloop_common.policy import intent_order
+from tradeloop_common.execution import DEFAULT_BAND, DEFAULT_CASH_BUFFER
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,14 @@ def policy_backtest(
     close: np.ndarray,
     targets: np.ndarray,
     costs: Costs,
+    band: float = float(DEFAULT_BAND),
+    cash_buffer: float = float(DEFAULT_CASH_BUFFER),
 ) -> PortfolioCurve:
     """Run ``targets`` ([D, N], decided at each close; NaN = no decision) over ``open_``/``close``
     ([D, N], NaN where a symbol has no bar), starting flat with equity 1.0."""
     n_days, n_sym = close.shape
     last_close = _ffill(close, np.nan)
     wanted = _ffill(targets, 0.0)  # what the signal service holds as the current target
-    held_target = np.zeros(n_sym)
     shares = np.zeros(n_sym)
     cash = 1.0
     fills = np.zeros((n_days, n_sym))
@@ -65,19 +66,19 @@ def policy_backtest(
     s, fee = costs.slippage, costs.commission
     for d in range(n_days):
         if d > 0:
-            want = wanted[d - 1]
-            todo = np.flatnonzero((want != held_target) & ~np.isnan(open_[d]))
-            # Reductions first (they free cash), then by symbol, as the signal service sends them.
-            for j in sorted(todo, key=lambda k: intent_order(float(held_target[k]), float(want[k]), symbols[k])):
-                marks = np.nan_to_num(last_close[d - 1])
-                equity = cash + float(shares @ marks)
-                new = want[j] * equity / last_close[d - 1, j] if want[j] > 0 else 0.0
-                delta = new - shares[j]
-                if delta > 0:
-                    cash -= delta * open_[d, j] * (1 + s) * (1 + fee)
+            want, px = wanted[d - 1], last_close[d - 1]
+            equity = cash + float(shares @ np.nan_to_num(px))  # at the decision close
+            target = np.where(want > 0, want * equity * (1 - cash_buffer) / px, 0.0)
+            delta = np.nan_to_num(target - shares)
+            worth = (np.abs(delta) * np.nan_to_num(px) >= band * equity) | ((target == 0) & (shares > 0))
+            todo = np.flatnonzero(worth & (delta != 0) & ~np.isnan(open_[d]) & ~np.isnan(px))
+            # Sells first (their proceeds pay for the buys at the same open), then by symbol.
+            for j in sorted(todo, key=lambda k: (delta[k] > 0, symbols[k])):
+                if delta[j] > 0:
+                    cash -= delta[j] * open_[d, j] * (1 + s) * (1 + fee)
                 else:
-                    cash -= delta * open_[d, j] * (1 - s) * (1 - fee)
-                shares[j], held_target[j], fills[d, j] = new, want[j], 1.0
+                    cash -= delta[j] * open_[d, j] * (1 - s) * (1 - fee)
+                shares[j], fills[d, j] = target[j], 1.0
         shares_at[d], cash_at[d] = shares, cash
     value = shares_at * np.nan_to_num(last_close)
     equity = cash_at + value.sum(axis=1)

@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{args.exchange}.json"
     path.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"{path}: {args.first}..{args.last}, {len(data['closed'])} weekday closures, {len(data['early_closes'])} early closes")
+    closures, early = len(data["closed"]), len(data["early_closes"])  # type: ignore[arg-type]
+    print(f"{path}: {args.first}..{args.last}, {closures} weekday closures, {early} early closes")
     return 0
 
 

@@ -1,4 +1,6 @@
-"""Orders: the blotter, newest first, with fills and rejection reasons; filter by symbol and status."""
+"""Orders: the blotter, newest first: the session each order trades in, its lifecycle (PENDING ->
+FILLED / REJECTED / CANCELLED / EXPIRED, with the reason), the fill and the price it took; filter
+by symbol and status."""
 
 from __future__ import annotations
 
@@ -26,16 +28,18 @@ from dashboard.components import (
 dash.register_page(__name__, path="/orders", name="Orders", title="tradeloop · orders", order=3)
 
 MAX_ORDERS = 2000
-TEXT_COLUMNS = ["created", "symbol", "side", "status", "reason", "source", "client_order_id"]
-STATUSES = ["PENDING", "FILLED", "REJECTED"]
+TEXT_COLUMNS = ["session", "created", "symbol", "side", "status", "price_source", "reason", "source", "client_order_id"]
+STATUSES = ["PENDING", "FILLED", "REJECTED", "CANCELLED", "EXPIRED"]
 COLUMNS = [
-    {"id": "created", "name": "Time (UTC)", "type": "datetime"},
+    {"id": "session", "name": "Session", "type": "datetime"},
+    {"id": "created", "name": "Placed (UTC)", "type": "datetime"},
     {"id": "symbol", "name": "Symbol", "type": "text"},
     {"id": "side", "name": "Side", "type": "text"},
     {"id": "quantity", "name": "Qty", "type": "numeric"},
     {"id": "status", "name": "Status", "type": "text"},
     {"id": "filled", "name": "Filled", "type": "numeric"},
     money_column("fill_price", "Avg fill", 4),
+    {"id": "price_source", "name": "Price", "type": "text"},
     money_column("commission", "Commission"),
     {"id": "reason", "name": "Reason", "type": "text"},
     {"id": "source", "name": "Source", "type": "text"},
@@ -84,6 +88,7 @@ def layout(**_: Any) -> html.Div:
                     {"if": {"filter_query": '{status} = "REJECTED"'}, "backgroundColor": "#fdf1f0"},
                     {"if": {"filter_query": '{status} = "REJECTED"', "column_id": "status"}, "color": RED},
                     {"if": {"filter_query": '{status} = "FILLED"', "column_id": "status"}, "color": GREEN},
+                    {"if": {"filter_query": '{status} = "PENDING"'}, "backgroundColor": "#f3f7fd"},
                     {"if": {"filter_query": '{side} = "BUY"', "column_id": "side"}, "color": GREEN},
                     {"if": {"filter_query": '{side} = "SELL"', "column_id": "side"}, "color": RED},
                 ],
@@ -105,6 +110,7 @@ def row(order: dict[str, Any]) -> dict[str, Any]:
     filled = sum(int(f.get("quantity") or 0) for f in fills)
     notional = sum((num(f.get("price")) or 0.0) * int(f.get("quantity") or 0) for f in fills)
     return {
+        "session": order.get("session") or "",
         "created": short_time(order.get("created_at")),
         "symbol": order.get("symbol"),
         "side": order.get("side"),
@@ -113,6 +119,7 @@ def row(order: dict[str, Any]) -> dict[str, Any]:
         "filled": filled,
         "fill_price": round(notional / filled, 4) if filled else None,
         "commission": sum(num(f.get("commission")) or 0.0 for f in fills) if fills else None,
+        "price_source": order.get("price_source") or ("waits for the open" if order.get("status") == "PENDING" else ""),
         "reason": order.get("reason") or "",
         "source": order.get("source") or "",
         "client_order_id": order.get("client_order_id"),

@@ -1,4 +1,5 @@
-"""Signals: the latest signal per symbol, and one symbol's history."""
+"""Signals: the latest signal per symbol beside what the account holds (target vs held, and what
+waits for the next open), and one symbol's history."""
 
 from __future__ import annotations
 
@@ -26,13 +27,16 @@ dash.register_page(__name__, path="/signals", name="Signals", title="tradeloop Â
 
 HISTORY_LIMIT = 250
 HIDDEN = {"display": "none"}
-TEXT_COLUMNS = ["symbol", "action", "order", "model_version", "as_of", "created", "reason"]
+TEXT_COLUMNS = ["symbol", "action", "rebalance", "model_version", "as_of", "created", "reason"]
 COLUMNS = [
     {"id": "symbol", "name": "Symbol", "type": "text"},
     pct_column("probability", "P(up)", 1),
     pct_column("target_weight", "Target weight", 1),
+    pct_column("held_weight", "Held weight", 1),
+    pct_column("gap", "Gap", 1),
+    {"id": "pending", "name": "Pending (shares)", "type": "numeric"},
     {"id": "action", "name": "Action", "type": "text"},
-    {"id": "order", "name": "Order intent", "type": "text"},
+    {"id": "rebalance", "name": "Rebalance", "type": "text"},
     {"id": "model_version", "name": "Model version", "type": "text"},
     {"id": "as_of", "name": "As of (UTC)", "type": "datetime"},
     {"id": "created", "name": "Created (UTC)", "type": "datetime"},
@@ -85,14 +89,21 @@ def layout(**_: Any) -> html.Div:
     )
 
 
-def _rows(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _rows(
+    signals: list[dict[str, Any]], held: dict[str, float] | None = None, pending: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """One row per symbol: the signal, the weight held and the signed shares waiting for the next open."""
+    held, pending = held or {}, pending or {}
     return [
         {
             "symbol": s.get("symbol"),
             "probability": num(s.get("probability")),
             "target_weight": num(s.get("target_weight")),
+            "held_weight": held.get(str(s.get("symbol")), 0.0),
+            "gap": (num(s.get("target_weight")) or 0.0) - held.get(str(s.get("symbol")), 0.0),
+            "pending": pending.get(str(s.get("symbol")), 0),
             "action": s.get("action") or "TARGET",
-            "order": "sent" if s.get("intent_id") else "",
+            "rebalance": "to target" if (s.get("action") or "TARGET") == "TARGET" else "left as held",
             "reason": s.get("reason") or "",
             "model_version": s.get("model_version"),
             "as_of": short_time(s.get("as_of")),
@@ -132,7 +143,31 @@ def refresh(_n: int, current: str | None) -> tuple[Any, ...]:
         )
         return [], [], None, alert, updated_note(), HIDDEN
     symbols = [s["symbol"] for s in latest]
-    return _rows(latest), symbols, current if current in symbols else symbols[0], None, updated_note(), {}
+    held, pending = _book()
+    return (
+        _rows(latest, held, pending),
+        symbols,
+        current if current in symbols else symbols[0],
+        None,
+        updated_note(),
+        {},
+    )
+
+
+def _book() -> tuple[dict[str, float], dict[str, int]]:
+    """Weights held and shares pending per symbol; empty when the account cannot be read."""
+    client = get_client()
+    try:
+        positions = client.portfolio().get("positions") or []
+        waiting = client.orders(status="PENDING", max_orders=500)
+    except ApiError:
+        return {}, {}
+    held = {str(p["symbol"]): num(p.get("weight")) or 0.0 for p in positions}
+    pending: dict[str, int] = {}
+    for o in waiting:
+        sign = 1 if o.get("side") == "BUY" else -1
+        pending[str(o["symbol"])] = pending.get(str(o["symbol"]), 0) + sign * int(o.get("quantity") or 0)
+    return held, pending
 
 
 @callback(Output("signals-history", "children"), Input("signals-symbol", "value"))

@@ -49,6 +49,10 @@ def _make(clone: Path, target: str, emulator: str, *extra: str) -> subprocess.Co
         [
             "make",
             "--no-print-directory",
+            # The repository's venv is taken as installed: the clone must not reinstall it, or the
+            # editable install would point at this temporary clone afterwards.
+            "-o",
+            str(REPO / ".venv" / ".installed"),
             target,
             f"VENV={REPO / '.venv'}",
             f"EMULATOR={emulator}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import boto3
@@ -17,7 +18,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from tradeloop_local.lambda_pool import FunctionError
-from tradeloop_local.poller import sqs_event
+from tradeloop_local.scheduler import session_open_event
 
 SERVICES = ("order", "portfolio", "signal")
 
@@ -105,31 +106,27 @@ def order_policy_without(enforced: dict[str, Any]) -> Iterator[Any]:
         iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(original))
 
 
-def test_a_grant_removed_from_the_order_role_fails_the_intent_with_access_denied(
+def test_a_grant_removed_from_the_order_role_fails_the_fill_step_with_access_denied(
     enforced: dict[str, Any], local_runtime: Any, fresh_account: Any, order_policy_without: Any
 ) -> None:
+    # Given an order waiting for Monday's open
     intent = {
         "intent_id": f"iam-{uuid.uuid4().hex[:8]}",
-        "symbol": "IBM",
-        "target_weight": 0.1,
+        "session": "2012-06-01",
         "as_of": "2012-06-01T21:00:00Z",
-        "model_version": "v-test",
-        "signal_id": "s-iam",
+        "targets": {"IBM": 0.1},
     }
     sqs, queue_url = enforced["session"].client("sqs"), enforced["stack"]["TRADELOOP_ORDER_QUEUE_URL"]
     sqs.send_message(
-        QueueUrl=queue_url, MessageBody=json.dumps(intent), MessageGroupId="IBM", MessageDeduplicationId="1"
+        QueueUrl=queue_url, MessageBody=json.dumps(intent), MessageGroupId="paper", MessageDeduplicationId="1"
     )
-    received = sqs.receive_message(QueueUrl=queue_url, MessageSystemAttributeNames=["All"], MaxNumberOfMessages=1)
-    messages = received["Messages"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    event = sqs_event(messages, queue_arn, "us-east-1")
-    # Given the order role without its snapshots grant (SnapshotsWrite)
+    while local_runtime.poller.poll_once(wait_seconds=0):
+        pass
+    # And the order role without its snapshots grant (SnapshotsWrite)
     order_policy_without("SnapshotsWrite")
-    # When an intent fills and the function writes the snapshot after the batch
+    # When Monday's open fills it and the function writes the snapshot at Monday's close
     with pytest.raises(FunctionError) as failed:
-        local_runtime.pools["order"].invoke(event)
-    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+        local_runtime.pools["order"].invoke(session_open_event(date(2012, 6, 4)))
     # Then the function fails with DynamoDB's AccessDeniedException, naming the action and the table
     assert "AccessDeniedException" in str(failed.value), failed.value
     assert "dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/tradeloop-snapshots" in str(

@@ -12,14 +12,16 @@ from typing import Any
 
 import pytest
 import requests
-from signal_fixtures import SYMBOLS, build_artifact, drain_queue, publish, stack_bars, wipe_signals
+from signal_fixtures import SYMBOLS, TRAIN_END, build_artifact, drain_queue, publish, stack_bars, wipe_signals
 
 from ml.backtest import backtest_live, live_targets
+from tests.utils import loud
 from tradeloop_common.predictor import OnnxPredictor
 from tradeloop_common.settings import BrokerEnv, SignalEnv
 from tradeloop_local.replay import replay
 
-START, END = date(2012, 7, 2), date(2012, 12, 31)  # after the model's training range (<= 2011)
+# The sample's last year, after the model's training range (<= 2011): out of sample.
+START, END = date(2012, 3, 1), date(2013, 3, 1)
 INIT_CASH = Decimal("100000")
 
 
@@ -56,6 +58,7 @@ def _live_fills(api: str) -> list[tuple[str, str, str, int, Decimal, Decimal]]:
 def test_replay_of_the_live_loop_matches_the_live_execution_backtest(
     local_api: str, local_runtime: Any, aws_env: dict[str, Any], artifact: Path, fresh_account: Any
 ) -> None:
+    assert TRAIN_END < START
     # Given the model artifact live, an empty signals table, an empty queue and a fresh account
     drain_queue(local_runtime)
     wipe_signals(aws_env)
@@ -92,7 +95,7 @@ def test_replay_of_the_live_loop_matches_the_live_execution_backtest(
     assert result.equity == bt.equity
     assert abs(result.final_equity - bt.final_equity) <= Decimal("1e-9") * abs(bt.final_equity)
     assert result.final_equity != INIT_CASH
-    print(
-        f"\nparity: {len(result.days)} days, {len(live_fills)} fills, final equity live {result.final_equity} "
-        f"backtest {bt.final_equity}; replay {result.seconds:.1f} s"
+    loud(
+        f"parity: {len(result.days)} days, {len(live_fills)} fills, {len(not_filled)} not filled, final equity "
+        f"live {result.final_equity} backtest {bt.final_equity}; replay {result.seconds:.1f} s"
     )

@@ -231,7 +231,7 @@ def test_corrupt_model_gives_hold_signals_and_no_intent_or_order(
     assert nxt["holds"] == 0 and nxt["intents"], nxt
 
 
-def test_same_scheduled_event_twice_gives_same_signals_one_intent_per_change_and_one_order(
+def test_same_scheduled_event_twice_gives_same_signals_one_rebalance_and_one_order_per_symbol(
     local_api: str, local_runtime: Any, aws_env: dict[str, Any], artifact: Path, clean: None
 ) -> None:
     # Given a good live model and a close at which it goes long at least one symbol
@@ -241,16 +241,16 @@ def test_same_scheduled_event_twice_gives_same_signals_one_intent_per_change_and
     # When EventBridge delivers the same scheduled event twice
     first = local_runtime.pools["signal"].invoke(event, timeout=120)
     second = local_runtime.pools["signal"].invoke(event, timeout=120)
-    # Then both runs return the same signals (same ids, written once) and the same intents
-    assert first["holds"] == 0 and first["intents"]
+    # Then both runs return the same signals (same ids, written once) and the same rebalance intent
+    assert first["holds"] == 0 and len(first["intents"]) == 1
     assert [s["signal_id"] for s in first["signals"]] == [s["signal_id"] for s in second["signals"]]
     assert first["signals"] == second["signals"] and first["intents"] == second["intents"]
     assert table_count(aws_env, "TRADELOOP_SIGNALS_TABLE") == len(SYMBOLS)
-    # And the queue holds one intent per change of target (FIFO dedup drops the resend)
-    changes = [s for s in first["signals"] if s["target_weight"] > 0]
-    assert queued(aws_env) == len(changes) == len(first["intents"])
-    # (peek without taking them: group = symbol, deduplication id = intent id = signal id)
-    peek = (
+    # And the queue holds it once (FIFO dedup drops the resend): every symbol's target, for the account
+    (intent,) = first["intents"]
+    assert intent["targets"] == {s["symbol"]: s["target_weight"] for s in first["signals"]}
+    assert queued(aws_env) == 1
+    (message,) = (
         aws_env["session"]
         .client("sqs")
         .receive_message(
@@ -260,19 +260,19 @@ def test_same_scheduled_event_twice_gives_same_signals_one_intent_per_change_and
             MessageSystemAttributeNames=["MessageGroupId", "MessageDeduplicationId"],
         )["Messages"]
     )
-    for m in peek:
-        body = json.loads(m["Body"])
-        assert m["Attributes"]["MessageGroupId"] == body["symbol"]
-        assert m["Attributes"]["MessageDeduplicationId"] == body["intent_id"] == body["signal_id"]
-        assert body["model_version"] and body["as_of"].startswith(day.isoformat())
-    # And the order function makes exactly one order per intent, even when the run is repeated later
-    assert drain_queue(local_runtime) == len(changes)
+    assert message["Attributes"]["MessageGroupId"] == "paper"
+    assert message["Attributes"]["MessageDeduplicationId"] == intent["intent_id"]
+    assert intent["model_version"] and intent["as_of"].startswith(day.isoformat()) and intent["session"] == str(day)
+    # And the order function places one market-on-open order per symbol going long, even when the
+    # run is repeated later (the same intent, the same order ids)
+    assert drain_queue(local_runtime) == 1
     local_runtime.pools["signal"].invoke(event, timeout=120)
     drain_queue(local_runtime)
     orders = requests.get(f"{local_api}/orders", timeout=60).json()["orders"]
-    assert len(orders) == len(changes)
-    assert {o["client_order_id"] for o in orders} == {f"signal:{i['intent_id']}" for i in first["intents"]}
-    assert all(o["status"] == "FILLED" and o["side"] == "BUY" for o in orders), orders
+    longs = sorted(s["symbol"] for s in first["signals"] if s["target_weight"] > 0)
+    assert sorted(o["symbol"] for o in orders) == longs
+    assert {o["client_order_id"] for o in orders} == {f"signal:{intent['intent_id']}:{s}" for s in longs}
+    assert all(o["status"] == "PENDING" and o["side"] == "BUY" and o["time_in_force"] == "opg" for o in orders)
 
 
 def test_get_signals_latest_per_symbol_and_paged_history(

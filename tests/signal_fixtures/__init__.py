@@ -248,6 +248,18 @@ class FixedModel:
         return self.live
 
 
+class FixedControls:
+    """The kill switch and limits, as a test sets them."""
+
+    def __init__(self, controls: Any = None) -> None:
+        from tradeloop_common.models import Controls
+
+        self.controls = controls or Controls()
+
+    def get(self, account_id: str) -> Any:
+        return self.controls
+
+
 def in_memory_deps(manifest: dict[str, Any], onnx: bytes, bars: dict[str, Bars], now: datetime) -> Any:
     """``Dependencies`` for ``run_signals`` with the model ``manifest``/``onnx`` live and ``bars`` as data."""
     from signal_service.logic.dependencies import Dependencies
@@ -264,5 +276,7 @@ def in_memory_deps(manifest: dict[str, Any], onnx: bytes, bars: dict[str, Bars],
         model_cache=FixedModel(live),  # type: ignore[arg-type]
         queue=ListQueue(),  # type: ignore[arg-type]
         limits=SignalEnv.model_validate({"TRADELOOP_MAX_MODEL_AGE_DAYS": "0"}),
+        controls=FixedControls(),  # type: ignore[arg-type]
+        account_id="paper",
         clock=FixedClock(now),
     )

@@ -11,11 +11,18 @@ from tradeloop_common.events import EventKind, dispatch, kind_of
 HTTP = {"version": "2.0", "requestContext": {"http": {"method": "GET", "path": "/health"}}}
 SQS = {"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}
 SCHEDULE = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+SESSION = {"source": "tradeloop.pipeline", "detail-type": "Session Open Known", "detail": {"session": "2013-03-04"}}
 
 
 @pytest.mark.parametrize(
     ("event", "kind"),
-    [(HTTP, EventKind.HTTP), (SQS, EventKind.SQS), (SCHEDULE, EventKind.SCHEDULE), ({"foo": 1}, EventKind.UNKNOWN)],
+    [
+        (HTTP, EventKind.HTTP),
+        (SQS, EventKind.SQS),
+        (SCHEDULE, EventKind.SCHEDULE),
+        (SESSION, EventKind.SESSION),
+        ({"foo": 1}, EventKind.UNKNOWN),
+    ],
 )
 def test_kind_of(event: dict[str, Any], kind: EventKind) -> None:
     assert kind_of(event) is kind
@@ -32,7 +39,7 @@ def test_dispatch_calls_the_named_handler_and_refuses_other_kinds() -> None:
 @pytest.mark.parametrize(
     ("module", "kinds"),
     [
-        ("order_service.main", {EventKind.HTTP, EventKind.SQS}),
+        ("order_service.main", {EventKind.HTTP, EventKind.SQS, EventKind.SESSION}),
         ("portfolio_service.main", {EventKind.HTTP, EventKind.SCHEDULE}),
         ("signal_service.main", {EventKind.HTTP, EventKind.SCHEDULE}),
     ],

@@ -105,18 +105,19 @@ def test_live_execution_mode_trades_whole_shares_at_the_next_open_with_cents_com
     days = [date(2012, 6, 1), date(2012, 6, 4), date(2012, 6, 5)]
     px = (D("100"), D("101"), D("102"))
     bars = {"IBM": Bars("IBM", tuple(days), (D("99"), D("100.5"), D("103")), px, px, px, (D(1),) * 3)}
-    # When it runs with 1 bps commission and 5 bps slippage on 10,000
+    # When it runs with 1 bps commission and 5 bps slippage on 10,000 (2 % cash buffer)
     res = backtest_live(bars, {"IBM": np.array([0.4, 0.0, 0.0])}, days, D("10000"), D("1"), D("5"))
-    # Then it buys floor(0.4 * 10000 / 100) = 40 shares at the next open plus slippage, then sells them
+    # Then it buys floor(0.4 * 10000 * 0.98 / 100) = 39 shares at the next open plus slippage, then sells them
     buy, sell = res.fills
-    assert (buy.side, buy.quantity, buy.price, buy.filled_on) == ("BUY", 40, D("100.5503"), days[1])
-    assert buy.commission == D("0.40")  # notional 4022.01, 1 bps = 0.402201 -> 0.40
-    assert (sell.side, sell.quantity, sell.price, sell.filled_on) == ("SELL", 40, D("102.9485"), days[2])
-    assert sell.commission == D("0.41")  # notional 4117.94
+    assert (buy.side, buy.quantity, buy.price, buy.filled_on) == ("BUY", 39, D("100.5503"), days[1])
+    assert buy.commission == D("0.39")  # notional 3921.46, 1 bps = 0.392146 -> 0.39
+    assert (sell.side, sell.quantity, sell.price, sell.filled_on) == ("SELL", 39, D("102.9485"), days[2])
+    assert sell.commission == D("0.40")  # notional 4014.99
     # And equity is marked at each close: cash after the fills plus shares at the close
-    cash_after_buy = D("10000") - D("4022.01") - D("0.40")
-    assert res.equity == [D("10000.00"), cash_after_buy + 40 * D("101"), res.cash]
-    assert res.cash == cash_after_buy + D("4117.94") - D("0.41") and not res.rejected
-    # And the order service's risk limits apply: 50 % of equity at the next open breaks max_position_weight 0.5
-    over = backtest_live(bars, {"IBM": np.array([0.5, 0.0, 0.0])}, days, D("10000"), D("1"), D("5"))
+    cash_after_buy = D("10000") - D("3921.46") - D("0.39")
+    assert res.equity == [D("10000.00"), cash_after_buy + 39 * D("101"), res.cash]
+    assert res.cash == cash_after_buy + D("4014.99") - D("0.40") and not res.rejected
+    # And the order service's risk limits apply: 58 shares, 58 % of equity at the close plus slippage,
+    # break max_position_weight 0.5
+    over = backtest_live(bars, {"IBM": np.array([0.6, 0.0, 0.0])}, days, D("10000"), D("1"), D("5"))
     assert not over.fills and "max_position_weight" in over.rejected[0][2]

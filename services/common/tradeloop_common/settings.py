@@ -46,6 +46,18 @@ class BrokerEnv(_EnvModel):
     slippage_bps: Annotated[Decimal, Field(ge=0, le=100)] = Field(default=Decimal("5"), alias="TRADELOOP_SLIPPAGE_BPS")
 
 
+class ExecutionEnv(_EnvModel):
+    """How the order service rebalances (tradeloop_common.execution)."""
+
+    rebalance_band: Annotated[Decimal, Field(ge=0, le=Decimal("0.5"))] = Field(
+        default=Decimal("0.01"), alias="TRADELOOP_REBALANCE_BAND"
+    )
+    cash_buffer: Annotated[Decimal, Field(ge=0, le=Decimal("0.5"))] = Field(
+        default=Decimal("0.02"), alias="TRADELOOP_CASH_BUFFER"
+    )
+    pending_max_sessions: Annotated[int, Field(ge=1, le=30)] = Field(default=5, alias="TRADELOOP_PENDING_MAX_SESSIONS")
+
+
 class SignalEnv(_EnvModel):
     """When the signal service refuses to trade, and how often it re-checks the live model."""
 
@@ -61,7 +73,7 @@ class SignalEnv(_EnvModel):
         return [s for s in self.signal_symbols.split(",") if s]
 
 
-class Settings(TablesEnv, StorageEnv, QueueEnv, BrokerEnv, SignalEnv):
+class Settings(TablesEnv, StorageEnv, QueueEnv, BrokerEnv, ExecutionEnv, SignalEnv):
     """Everything a service needs to find its tables, buckets and queue."""
 
     endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")

@@ -11,6 +11,7 @@ from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.dal.trading import TradingStore
 from tradeloop_common.errors import UnknownSymbolError
 from tradeloop_common.models import Portfolio, Position, Snapshot
+from tradeloop_common.money import cents
 
 MARKET_CLOSE_UTC = time(21, 0)
 
@@ -32,9 +33,14 @@ def last_prices(bars: BarsRepository, positions: list[Position], as_of: datetime
 
 
 def portfolio_at(store: TradingStore, bars: BarsRepository, account_id: str, as_of: datetime) -> Portfolio:
-    cash = store.get_cash(account_id) or Decimal(0)
+    state = store.get_cash_state(account_id)
     positions = store.get_positions(account_id)
-    return value_portfolio(account_id, as_of, cash, positions, last_prices(bars, positions, as_of))
+    portfolio = value_portfolio(
+        account_id, as_of, state.cash if state else Decimal(0), positions, last_prices(bars, positions, as_of)
+    )
+    if state is None:
+        return portfolio
+    return portfolio.model_copy(update={"buying_power": cents(state.available), "reserved": cents(state.reserved)})
 
 
 def snapshot_of(portfolio: Portfolio) -> Snapshot:

@@ -18,6 +18,7 @@ from tradeloop_local.trade_cli import (
     place,
     show_orders,
     show_portfolio,
+    show_targets,
     signals,
 )
 
@@ -208,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         fn=cmd_demo_script
     )
     sub.add_parser("portfolio", parents=[api], help="cash, equity, positions").set_defaults(fn=show_portfolio)
+    sub.add_parser(
+        "targets", parents=[api], help="each symbol's target beside what is held, within the band or why not"
+    ).set_defaults(fn=show_targets)
     p = sub.add_parser("orders", parents=[api], help="the order blotter, newest first")
     p.add_argument("--symbol")
     p.add_argument("--status", choices=["PENDING", "FILLED", "REJECTED"])

@@ -1,9 +1,11 @@
 """Replay: drive the live loop day by day over a past period, exactly as production runs it.
 
 For each trading day ``d`` (closes in the data bucket between ``start`` and ``end``):
-  1. portfolio: the scheduled snapshot at the close of ``d`` (after the fills at the open of ``d``);
+  1. order: the pipeline's "session open known" event for ``d``: the market-on-open orders decided
+     at the previous close fill at the open of ``d``; reconciliation; the snapshot at the close of ``d``;
   2. signal: the scheduled event with ``detail.as_of`` = close of ``d`` (not on the last day);
-  3. order: poll the intent queue until it is empty; orders fill at the open of the next day.
+  3. order: poll the intent queue until it is empty: the rebalance leaves orders PENDING for the
+     next session's open.
 The final equity is the snapshot at the close of the last day. Nothing here decides anything:
 it only delivers events to the same Lambda handlers, in order.
 
@@ -26,7 +28,7 @@ from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.valuation import close_of
 from tradeloop_local.lambda_pool import LambdaPool
 from tradeloop_local.poller import QueuePoller
-from tradeloop_local.scheduler import scheduled_event
+from tradeloop_local.scheduler import scheduled_event, session_open_event
 
 Log = Callable[[str], None]
 
@@ -92,12 +94,11 @@ def replay(
     signals = intents = holds = records = 0
     log(f"[replay] {len(days)} trading days {days[0]} .. {days[-1]}")
     for i, day in enumerate(days):
-        event = scheduled_event(close_of(day))
-        snapshot = pools["portfolio"].invoke(event, timeout=120)
-        equity.append(Decimal(str(snapshot["equity"])))
+        opened = pools["order"].invoke(session_open_event(day), timeout=120)
+        equity.append(Decimal(str(opened["snapshot"]["equity"])))
         if i == len(days) - 1:
             break
-        report = pools["signal"].invoke(event, timeout=120)
+        report = pools["signal"].invoke(scheduled_event(close_of(day)), timeout=120)
         signals += len(report["signals"])
         intents += len(report["intents"])
         holds += int(report["holds"])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from tradeloop_common.events import PIPELINE_SOURCE, SESSION_OPEN_KNOWN
 from tradeloop_common.observability import logger
 from tradeloop_local.lambda_pool import FunctionError, LambdaPool
 
@@ -29,6 +30,21 @@ def scheduled_event(as_of: datetime | None = None) -> dict[str, Any]:
     if as_of is not None:  # replay: the decision time the run should act as of
         event["detail"]["as_of"] = as_of.isoformat()
     return event
+
+
+def session_open_event(session: date) -> dict[str, Any]:
+    """The pipeline's event once a session's bars are in: the order service fills that open."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": SESSION_OPEN_KNOWN,
+        "source": PIPELINE_SOURCE,
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {"session": session.isoformat()},
+    }
 
 
 class Scheduler:

@@ -168,6 +168,48 @@ def controls(args: argparse.Namespace) -> int:
     return 0
 
 
+def show_targets(_: argparse.Namespace) -> int:
+    """`tradeloop targets`: each symbol's latest target beside the weight held, within the rebalance
+    band or not, and why not (a HOLD's reason, a rejected or waiting order). Exit 0 when every
+    symbol is at its target within the band or says why it is not."""
+    from tradeloop_common.settings import ExecutionEnv
+
+    execution = ExecutionEnv.model_validate(dict(os.environ))
+    signals = _call("GET", "/signals")["signals"]
+    portfolio = _call("GET", "/portfolio")
+    held = {p["symbol"]: float(p["weight"]) for p in portfolio["positions"]}
+    recent = _call("GET", "/orders", params={"limit": 200})["orders"]
+    t = Table("symbol", "target", "aim (less buffer)", "held", "within band", "why not")
+    unexplained = 0
+    for s in sorted(signals, key=lambda x: x["symbol"]):
+        target = float(s["target_weight"])
+        aim = target * (1 - float(execution.cash_buffer))
+        weight = held.get(s["symbol"], 0.0)
+        ok = abs(weight - aim) <= float(execution.rebalance_band) or (target == 0 and weight == 0)
+        why = ""
+        if not ok:
+            last = next((o for o in recent if o["symbol"] == s["symbol"] and o["source"] == "signal"), None)
+            if s.get("action") == "HOLD":
+                why = f"HOLD: {s.get('reason')}"
+            elif last and last["status"] in ("PENDING", "REJECTED", "CANCELLED", "EXPIRED"):
+                why = f"{last['status']} {last.get('session') or ''}: {last.get('reason') or 'waits for the open'}"
+            else:
+                unexplained += 1
+        t.add_row(
+            s["symbol"],
+            f"{target:.1%}",
+            f"{aim:.1%}",
+            f"{weight:.1%}",
+            "[green]yes[/green]" if ok else "[red]no[/red]",
+            why,
+        )
+    console.print(t)
+    verdict = "every symbol is at its target or says why" if not unexplained else f"{unexplained} off, unexplained"
+    band, buffer = float(execution.rebalance_band), float(execution.cash_buffer)
+    console.print(f"band {band:.1%} of equity, cash buffer {buffer:.0%}: {verdict}")
+    return 0 if not unexplained else 4
+
+
 def cmd_demo_script(_: argparse.Namespace) -> int:
     """The scripted part of `make demo`: one order through the API, then the portfolio."""
     before = _call("GET", "/portfolio")

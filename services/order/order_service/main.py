@@ -11,6 +11,7 @@ from tradeloop_common.events import EventKind, dispatch
 HANDLERS = {
     EventKind.HTTP: "order_service.handlers.api:lambda_handler",
     EventKind.SQS: "order_service.handlers.handle_order_intents:lambda_handler",
+    EventKind.SESSION: "order_service.handlers.handle_session_open:lambda_handler",
 }
 
 

@@ -12,11 +12,16 @@ resource "aws_dynamodb_table_item" "paper_account" {
   table_name = module.tables.table_names["accounts"]
   hash_key   = "account_id"
   range_key  = "item"
+  # The layout tradeloop_common.dal.trading opens an account with: buying power (available) and
+  # reservations start at cash and 0; opening_cash is what reconciliation replays the ledger from.
   item = jsonencode({
-    account_id = { S = var.account_id_setting }
-    item       = { S = "CASH" }
-    cash       = { N = tostring(var.initial_cash) }
-    version    = { N = "0" }
+    account_id   = { S = var.account_id_setting }
+    item         = { S = "CASH" }
+    cash         = { N = tostring(var.initial_cash) }
+    available    = { N = tostring(var.initial_cash) }
+    reserved     = { N = "0" }
+    opening_cash = { N = tostring(var.initial_cash) }
+    version      = { N = "0" }
   })
 
   lifecycle {

@@ -60,7 +60,9 @@ locals {
     })
     signal = merge(local.read_bars, {
       SignalsReadWrite = { actions = local.dynamodb_rw, resources = local.table_resources["signals"] }
-      ModelsRead       = { actions = ["s3:GetObject"], resources = ["${local.models_bucket}/models/*"] }
+      # HALTED: the run writes its signals but sends no rebalance.
+      ControlsRead = { actions = ["dynamodb:GetItem"], resources = [module.tables.table_arns["controls"]] }
+      ModelsRead   = { actions = ["s3:GetObject"], resources = ["${local.models_bucket}/models/*"] }
       ModelsList = {
         actions    = ["s3:ListBucket"]
         resources  = [local.models_bucket]

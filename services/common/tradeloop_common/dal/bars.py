@@ -50,6 +50,11 @@ class Bars:
         n = self.count_upto(at.date() if isinstance(at, datetime) else at)
         return (self.dates[n - 1], self.close[n - 1]) if n else None
 
+    def open_on(self, day: date) -> Decimal | None:
+        """The official open of the session ``day``, if the data holds that bar."""
+        n = self.count_upto(day)
+        return self.open[n - 1] if n and self.dates[n - 1] == day else None
+
     def next_open(self, at: datetime | date) -> tuple[date, Decimal] | None:
         n = self.count_upto(at.date() if isinstance(at, datetime) else at)
         return (self.dates[n], self.open[n]) if n < len(self.dates) else None

@@ -1,4 +1,5 @@
-"""The order-intent queue (SQS FIFO): group = symbol, deduplication id = intent id."""
+"""The order-intent queue (SQS FIFO): one rebalance intent per session, group = the account (so an
+account's sessions are rebalanced in order), deduplication id = intent id."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from botocore.exceptions import ClientError
 
 from tradeloop_common.dal.aws import client
 from tradeloop_common.errors import ConfigurationError, StoreError
-from tradeloop_common.models import OrderIntent
+from tradeloop_common.models import RebalanceIntent
 from tradeloop_common.settings import get_settings
 
 
 class IntentQueue:
-    def __init__(self, queue_url: str) -> None:
+    def __init__(self, queue_url: str, account_id: str) -> None:
         self._url = queue_url
+        self._group = account_id
 
-    def send(self, intent: OrderIntent) -> str:
+    def send(self, intent: RebalanceIntent) -> str:
         """Send one intent; a resend within SQS's 5-minute window is dropped by FIFO deduplication,
         and the order service derives the order id from ``intent_id`` anyway."""
         if not self._url:
@@ -25,7 +27,7 @@ class IntentQueue:
             resp = client("sqs").send_message(
                 QueueUrl=self._url,
                 MessageBody=intent.model_dump_json(),
-                MessageGroupId=intent.symbol,
+                MessageGroupId=self._group,
                 MessageDeduplicationId=intent.intent_id,
             )
         except ClientError as exc:
@@ -35,4 +37,5 @@ class IntentQueue:
 
 @lru_cache
 def get_intent_queue() -> IntentQueue:
-    return IntentQueue(get_settings().order_queue_url)
+    settings = get_settings()
+    return IntentQueue(settings.order_queue_url, settings.account_id)

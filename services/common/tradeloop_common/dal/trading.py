@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -15,18 +17,31 @@ from tradeloop_common.clock import iso
 from tradeloop_common.dal.aws import client
 from tradeloop_common.dal.codec import as_int, decode_start_key, encode_token, from_item, to_item
 from tradeloop_common.errors import StoreError
-from tradeloop_common.models import Order, OrderStatus, Position, Side
+from tradeloop_common.models import Order, OrderStatus, Position, Reconciliation, Side
 from tradeloop_common.settings import get_settings
 
 CASH_ITEM = "CASH"
 POSITION_PREFIX = "POS#"
+RECONCILIATION_PREFIX = "RECON#"  # one item per session: the book checked against the broker
 
 
 class CommitOutcome(StrEnum):
     COMMITTED = "COMMITTED"
     DUPLICATE = "DUPLICATE"  # an order with this id already exists
     INSUFFICIENT_CASH = "INSUFFICIENT_CASH"
-    CONFLICT = "CONFLICT"  # the position changed since it was read: re-read and retry
+    CONFLICT = "CONFLICT"  # the position or the controls changed since they were read: re-read and retry
+    NOT_PENDING = "NOT_PENDING"  # the pending order was filled or closed meanwhile: read it again
+
+
+@dataclass(frozen=True)
+class CashState:
+    """The account's CASH item: cash, and the buying power pending orders leave (available =
+    cash - reserved, kept as its own attribute because a condition cannot subtract two)."""
+
+    cash: Decimal
+    available: Decimal
+    reserved: Decimal
+    opening_cash: Decimal
 
 
 class TradingStore(ABC):
@@ -68,6 +83,36 @@ class TradingStore(ABC):
     def open_account(self, account_id: str, cash: Decimal) -> bool:
         """Create the cash row if missing. False if the account already exists."""
 
+    @abstractmethod
+    def get_cash_state(self, account_id: str) -> CashState | None: ...
+
+    @abstractmethod
+    def put_reconciliation(self, result: Reconciliation) -> None: ...
+
+    @abstractmethod
+    def latest_reconciliation(self, account_id: str) -> Reconciliation | None: ...
+
+    @abstractmethod
+    def put_pending(self, order: Order, guard: dict[str, Any] | None = None) -> CommitOutcome:
+        """A PENDING order and its reservation (``order.reserved`` taken from the buying power), in
+        one transaction; a buy needs that much buying power."""
+
+    @abstractmethod
+    def list_pending(self, account_id: str, upto: date | None = None) -> list[Order]:
+        """PENDING orders whose session is on or before ``upto``, oldest session first."""
+
+    @abstractmethod
+    def fill_pending(
+        self, filled: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+    ) -> CommitOutcome:
+        """A PENDING order filled: the order, cash, buying power (its reservation released),
+        the position, in one transaction, only if the order is still PENDING."""
+
+    @abstractmethod
+    def close_pending(self, closed: Order) -> CommitOutcome:
+        """A PENDING order ended without a fill (REJECTED, CANCELLED, EXPIRED): its reservation
+        comes back, only if it was still PENDING."""
+
 
 def _order_item(order: Order) -> dict[str, Any]:
     data = order.model_dump(mode="python", exclude={"request_hash"})
@@ -78,6 +123,11 @@ def _order_item(order: Order) -> dict[str, Any]:
     data["as_of"] = iso(order.as_of)
     data["created_at"] = iso(order.created_at)
     data["created_key"] = f"{iso(order.created_at)}#{order.order_id}"
+    data["time_in_force"] = order.time_in_force.value
+    data["session"] = order.session.isoformat() if order.session else None
+    if order.status is OrderStatus.PENDING:
+        # The sparse `pending` index holds an order only while it waits for its fill.
+        data["pending_key"] = f"{order.session.isoformat() if order.session else ''}#{order.order_id}"
     data["fills"] = [
         {"price": f.price, "quantity": f.quantity, "commission": f.commission, "filled_at": iso(f.filled_at)}
         for f in order.fills
@@ -224,47 +274,109 @@ class DynamoTradingStore(TradingStore):
         return positions
 
     def open_account(self, account_id: str, cash: Decimal) -> bool:
+        item = {
+            "account_id": account_id,
+            "item": CASH_ITEM,
+            "cash": cash,
+            "available": cash,
+            "reserved": Decimal(0),
+            "opening_cash": cash,
+            "version": 0,
+        }
         try:
             client("dynamodb").put_item(
-                TableName=self._accounts,
-                Item=to_item({"account_id": account_id, "item": CASH_ITEM, "cash": cash, "version": 0}),
-                ConditionExpression="attribute_not_exists(account_id)",
+                TableName=self._accounts, Item=to_item(item), ConditionExpression="attribute_not_exists(account_id)"
             )
             return True
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
-            raise
+            raise StoreError(f"opening account {account_id} failed") from exc
+
+    def get_cash_state(self, account_id: str) -> CashState | None:
+        try:
+            resp = client("dynamodb").get_item(
+                TableName=self._accounts, Key=self._key(account_id, CASH_ITEM), ConsistentRead=True
+            )
+        except ClientError as exc:
+            raise StoreError(f"reading the cash of {account_id} failed") from exc
+        if "Item" not in resp:
+            return None
+        data = from_item(resp["Item"])
+        cash = Decimal(data["cash"])
+        return CashState(
+            cash=cash,
+            available=Decimal(data.get("available", cash)),
+            reserved=Decimal(data.get("reserved", 0)),
+            opening_cash=Decimal(data.get("opening_cash", cash)),
+        )
+
+    def put_reconciliation(self, result: Reconciliation) -> None:
+        data = result.model_dump(mode="json")
+        data.update(item=f"{RECONCILIATION_PREFIX}{result.session.isoformat()}")
+        try:
+            client("dynamodb").put_item(TableName=self._accounts, Item=to_item(_decimals(data)))
+        except ClientError as exc:
+            raise StoreError(f"storing the reconciliation of {result.session} failed") from exc
+
+    def latest_reconciliation(self, account_id: str) -> Reconciliation | None:
+        try:
+            resp = client("dynamodb").query(
+                TableName=self._accounts,
+                KeyConditionExpression="account_id = :a AND begins_with(#i, :p)",
+                ExpressionAttributeNames={"#i": "item"},
+                ExpressionAttributeValues=to_item({":a": account_id, ":p": RECONCILIATION_PREFIX}),
+                ScanIndexForward=False,
+                Limit=1,
+            )
+        except ClientError as exc:
+            raise StoreError(f"reading the reconciliation of {account_id} failed") from exc
+        items = resp.get("Items", [])
+        return Reconciliation.model_validate(from_item(items[0])) if items else None
+
+    def list_pending(self, account_id: str, upto: date | None = None) -> list[Order]:
+        condition, values = "account_id = :a", {":a": account_id}
+        if upto is not None:
+            condition += " AND pending_key < :k"  # "<session>#<order_id>" sorts by session
+            values[":k"] = f"{upto.isoformat()}$"  # "$" sorts after "#": every order of that session
+        orders: list[Order] = []
+        try:
+            for page in (
+                client("dynamodb")
+                .get_paginator("query")
+                .paginate(
+                    TableName=self._orders,
+                    IndexName="pending",
+                    KeyConditionExpression=condition,
+                    ExpressionAttributeValues=to_item(values),
+                )
+            ):
+                orders.extend(_order_from(item) for item in page.get("Items", []))
+        except ClientError as exc:
+            raise StoreError(f"listing the pending orders of {account_id} failed") from exc
+        # The index is eventually consistent: an order filled a moment ago may still be listed.
+        return [o for o in orders if o.status is OrderStatus.PENDING]
 
     # ---- the money path -----------------------------------------------------------------------
-    def commit_fill(
-        self, order: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
-    ) -> CommitOutcome:
-        now = iso(order.created_at)
-        cash_update: dict[str, Any] = {
-            "TableName": self._accounts,
-            "Key": self._key(order.account_id, CASH_ITEM),
-            "UpdateExpression": "ADD cash :delta, version :one SET updated_at = :now",
-            "ExpressionAttributeValues": to_item({":delta": effect.cash_delta, ":one": 1, ":now": now}),
-        }
+    def _position_update(self, order: Order, effect: FillEffect, before: Position, now: str) -> dict[str, Any]:
         if order.side is Side.BUY:
-            # The cash condition is what makes racing buys safe: DynamoDB evaluates it atomically
-            # with the ADD, so cash can never go below zero whatever the interleaving.
-            cash_update["ConditionExpression"] = "cash >= :need"
-            cash_update["ExpressionAttributeValues"].update(to_item({":need": -effect.cash_delta}))
-            added_cost = effect.position.cost_basis - before.cost_basis
-            position_update = {
+            update: dict[str, Any] = {
                 "UpdateExpression": "ADD quantity :q, cost_basis :c, version :one "
                 "SET realized_pnl = if_not_exists(realized_pnl, :zero), updated_at = :now",
                 "ExpressionAttributeValues": to_item(
-                    {":q": order.quantity, ":c": added_cost, ":one": 1, ":zero": Decimal(0), ":now": now}
+                    {
+                        ":q": order.quantity,
+                        ":c": effect.position.cost_basis - before.cost_basis,
+                        ":one": 1,
+                        ":zero": Decimal(0),
+                        ":now": now,
+                    }
                 ),
             }
         else:
-            cash_update["ConditionExpression"] = "attribute_exists(cash)"
             # A sell's realized P&L depends on the cost basis it read, so it may only apply to
             # exactly that version of the position.
-            position_update = {
+            update = {
                 "UpdateExpression": "SET quantity = :nq, cost_basis = :ncb, realized_pnl = :nr, "
                 "updated_at = :now ADD version :one",
                 "ConditionExpression": "version = :v AND quantity >= :q",
@@ -280,46 +392,133 @@ class DynamoTradingStore(TradingStore):
                     }
                 ),
             }
-        position_update.update(
-            TableName=self._accounts, Key=self._key(order.account_id, POSITION_PREFIX + order.symbol)
-        )
-        items = [
-            {
-                "Put": {
-                    "TableName": self._orders,
-                    "Item": to_item(_order_item(order)),
-                    "ConditionExpression": "attribute_not_exists(order_id)",
-                }
-            },
-            {"Update": cash_update},
-            {"Update": position_update},
-            *([guard] if guard else []),
-        ]
+        update.update(TableName=self._accounts, Key=self._key(order.account_id, POSITION_PREFIX + order.symbol))
+        return update
+
+    def _cash_update(self, order: Order, cash_delta: Decimal, available_delta: Decimal, now: str) -> dict[str, Any]:
+        """cash and buying power move together in one update; a buy needs what it takes."""
+        values = {
+            ":delta": cash_delta,
+            ":avail": available_delta,
+            ":res": cash_delta - available_delta,
+            ":one": 1,
+            ":now": now,
+        }
+        update: dict[str, Any] = {
+            "TableName": self._accounts,
+            "Key": self._key(order.account_id, CASH_ITEM),
+            "UpdateExpression": "ADD cash :delta, available :avail, reserved :res, version :one SET updated_at = :now",
+            "ConditionExpression": "attribute_exists(cash)",
+        }
+        if available_delta < 0 and cash_delta == 0:
+            # A reservation: the buying power must cover it (DynamoDB checks it atomically with the ADD).
+            update["ConditionExpression"] = "available >= :need"
+            values[":need"] = -available_delta
+        elif cash_delta < 0:
+            # A fill: the cash must cover it, whatever the interleaving of racing buys.
+            update["ConditionExpression"] = "cash >= :need"
+            values[":need"] = -cash_delta
+        update["ExpressionAttributeValues"] = to_item(values)
+        return update
+
+    def _transact(self, order_id: str, items: list[dict[str, Any]], outcome_of: Any) -> CommitOutcome:
         try:
             # No ClientRequestToken: a retry after CONFLICT sends different contents, which the
-            # token would refuse; the order's attribute_not_exists guard already makes it idempotent.
+            # token would refuse; each order's own condition already makes a write happen once.
             client("dynamodb").transact_write_items(TransactItems=items)
             return CommitOutcome.COMMITTED
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code == "TransactionCanceledException":
                 reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-                return _outcome_from(reasons, exc)
+                return outcome_of((reasons + ["None"] * len(items))[: len(items)], exc)
             if code in ("TransactionConflictException", "TransactionInProgressException"):
                 return CommitOutcome.CONFLICT
-            raise StoreError(f"committing order {order.order_id} failed: {code}") from exc
+            raise StoreError(f"writing order {order_id} failed: {code}") from exc
+
+    def _order_put(self, order: Order, condition: str) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self._orders, "Item": to_item(_order_item(order))}
+        if condition == "new":
+            put["ConditionExpression"] = "attribute_not_exists(order_id)"
+        else:  # replace a PENDING order by its next state
+            put["ConditionExpression"] = "#st = :pending"
+            put["ExpressionAttributeNames"] = {"#st": "status"}
+            put["ExpressionAttributeValues"] = to_item({":pending": OrderStatus.PENDING.value})
+        return {"Put": put}
+
+    def commit_fill(
+        self, order: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+    ) -> CommitOutcome:
+        """A manual order filled at once: the order, cash (and buying power), the position."""
+        now = iso(order.created_at)
+        items = [
+            self._order_put(order, "new"),
+            # Buying power, not cash: cash that pending orders reserved is not there to spend.
+            {"Update": self._cash_update(order, effect.cash_delta, effect.cash_delta, now)},
+            {"Update": self._position_update(order, effect, before, now)},
+            *([guard] if guard else []),
+        ]
+        if order.side is Side.BUY:
+            cash = items[1]["Update"]
+            cash["ConditionExpression"] = "available >= :need"
+        return self._transact(order.order_id, items, _fill_outcome(first=CommitOutcome.DUPLICATE))
+
+    def put_pending(self, order: Order, guard: dict[str, Any] | None = None) -> CommitOutcome:
+        now = iso(order.created_at)
+        items = [
+            self._order_put(order, "new"),
+            {"Update": self._cash_update(order, Decimal(0), -order.reserved, now)},
+            *([guard] if guard else []),
+        ]
+        return self._transact(order.order_id, items, _fill_outcome(first=CommitOutcome.DUPLICATE))
+
+    def fill_pending(
+        self, filled: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+    ) -> CommitOutcome:
+        now = iso(filled.fills[-1].filled_at)
+        items = [
+            self._order_put(filled, "pending"),
+            # The reservation goes back as the real cost (or proceeds) is booked.
+            {"Update": self._cash_update(filled, effect.cash_delta, effect.cash_delta + filled.reserved, now)},
+            {"Update": self._position_update(filled, effect, before, now)},
+            *([guard] if guard else []),
+        ]
+        return self._transact(filled.order_id, items, _fill_outcome(first=CommitOutcome.NOT_PENDING))
+
+    def close_pending(self, closed: Order) -> CommitOutcome:
+        now = iso(closed.created_at)
+        items = [
+            self._order_put(closed, "pending"),
+            {"Update": self._cash_update(closed, Decimal(0), closed.reserved, now)},
+        ]
+        return self._transact(closed.order_id, items, _fill_outcome(first=CommitOutcome.NOT_PENDING))
 
 
-def _outcome_from(reasons: list[str], exc: Exception) -> CommitOutcome:
-    padded = (reasons + ["None"] * 4)[:4]
-    if padded[0] == "ConditionalCheckFailed":
-        return CommitOutcome.DUPLICATE
-    if padded[1] == "ConditionalCheckFailed":
-        return CommitOutcome.INSUFFICIENT_CASH
-    # [2]: the position moved under a sell; [3]: the controls changed (e.g. the kill switch): re-read.
-    if "ConditionalCheckFailed" in padded[2:] or "TransactionConflict" in padded:
-        return CommitOutcome.CONFLICT
-    raise StoreError(f"transaction cancelled: {reasons}") from exc
+def _decimals(data: Any) -> Any:
+    """JSON numbers as Decimal (DynamoDB takes no float)."""
+    if isinstance(data, float):
+        return Decimal(str(data))
+    if isinstance(data, dict):
+        return {k: _decimals(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_decimals(v) for v in data]
+    return data
+
+
+def _fill_outcome(first: CommitOutcome) -> Any:
+    """What a cancelled transaction means, by the item that failed: [0] the order (a duplicate, or
+    no longer pending), [1] the cash, [2:] the position under a sell or the controls: re-read."""
+
+    def outcome(reasons: list[str], exc: Exception) -> CommitOutcome:
+        if reasons[0] == "ConditionalCheckFailed":
+            return first
+        if reasons[1] == "ConditionalCheckFailed":
+            return CommitOutcome.INSUFFICIENT_CASH
+        if "ConditionalCheckFailed" in reasons[2:] or "TransactionConflict" in reasons:
+            return CommitOutcome.CONFLICT
+        raise StoreError(f"transaction cancelled: {reasons}") from exc
+
+    return outcome
 
 
 @lru_cache

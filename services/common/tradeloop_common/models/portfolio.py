@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tradeloop_common.models.types import JsonDecimal, Symbol
 
@@ -44,6 +44,10 @@ class Portfolio(BaseModel):
     unrealized_pnl: JsonDecimal
     realized_pnl: JsonDecimal
     positions: list[PositionView]
+    buying_power: JsonDecimal | None = Field(
+        default=None, description="Cash less what pending orders reserve: what a new buy may spend"
+    )
+    reserved: JsonDecimal | None = Field(default=None, description="Cash held for pending buys (net of pending sells)")
 
 
 class Snapshot(BaseModel):

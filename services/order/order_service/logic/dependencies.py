@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from order_service.logic.place_order import Dependencies
+from order_service.logic.context import Dependencies
 from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.dal.controls import get_controls_store
 from tradeloop_common.dal.trading import get_trading_store
@@ -21,4 +21,7 @@ def get_dependencies() -> Dependencies:
         account_id=settings.account_id,
         commission_bps=settings.commission_bps,
         slippage_bps=settings.slippage_bps,
+        rebalance_band=settings.rebalance_band,
+        cash_buffer=settings.cash_buffer,
+        pending_max_sessions=settings.pending_max_sessions,
     )

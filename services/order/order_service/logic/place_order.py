@@ -10,21 +10,18 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from order_service.logic.broker import reference_price
-from tradeloop_common.accounting import apply_fill, commission_for, fill_price, value_portfolio
-from tradeloop_common.clock import Clock, SystemClock
-from tradeloop_common.dal.bars import BarsRepository
-from tradeloop_common.dal.controls import ControlsStore
-from tradeloop_common.dal.trading import CommitOutcome, TradingStore
+from order_service.logic.book import read_book
+from order_service.logic.broker import latest_price
+from order_service.logic.context import Dependencies
+from tradeloop_common.accounting import apply_fill, commission_for, fill_price
+from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import ConflictError, StoreError
-from tradeloop_common.models import Fill, Order, OrderStatus, Position, Side
+from tradeloop_common.models import Fill, Order, OrderStatus, Side
 from tradeloop_common.money import cents
 from tradeloop_common.observability import logger
 from tradeloop_common.risk import check_order
-from tradeloop_common.valuation import last_prices
 
 ORDER_NAMESPACE = uuid.UUID("7b4f2d1c-3e0a-4d59-9b8e-1f6a2c9d0e11")
 MAX_ATTEMPTS = 25
@@ -53,17 +50,6 @@ class OrderTicket:
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Dependencies:
-    store: TradingStore
-    bars: BarsRepository
-    controls: ControlsStore
-    account_id: str
-    commission_bps: Decimal
-    slippage_bps: Decimal
-    clock: Clock = SystemClock()
-
-
 def order_id_for(account_id: str, client_order_id: str) -> str:
     """Deterministic, so the database itself refuses a second order for the same key."""
     return str(uuid.uuid5(ORDER_NAMESPACE, f"{account_id}:{client_order_id}"))
@@ -87,6 +73,10 @@ def _same_or_conflict(existing: Order | None, ticket: OrderTicket) -> Order:
 
 
 def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Order:
+    """A manual order: filled at once at the latest price the data has (saying which), or REJECTED.
+
+    Its risk checks see the book as it will be once the pending orders fill, and buying power,
+    not cash: what pending buys reserved is not there to spend."""
     order_id = order_id_for(deps.account_id, ticket.client_order_id)
     existing = deps.store.get_order(order_id)
     if existing is not None:
@@ -94,31 +84,32 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
     bars = deps.bars.get(ticket.symbol)  # unknown symbol -> 422 before anything is written
     for attempt in range(MAX_ATTEMPTS):
         now = deps.clock.now()
-        ref, filled_at = reference_price(bars, as_of, now)
+        day, ref = latest_price(bars, as_of)
         px = fill_price(ref, ticket.side, deps.slippage_bps)
         controls = deps.controls.get(deps.account_id)
-        cash = deps.store.get_cash(deps.account_id) or Decimal(0)
-        positions = deps.store.get_positions(deps.account_id)
-        position = next((p for p in positions if p.symbol == ticket.symbol), None)
-        if position is None:
-            position = Position(symbol=ticket.symbol)
-        marks = last_prices(deps.bars, positions, as_of)
-        portfolio = value_portfolio(deps.account_id, as_of, cash, positions, marks)
+        book, _ = read_book(deps, as_of, [ticket.symbol])
+        position = book.position(ticket.symbol)
+        checked = position
+        if ticket.side is Side.SELL:  # shares promised to a pending sell are not there to sell again
+            promised = -min(book.pending.get(ticket.symbol, 0), 0)
+            checked = position.model_copy(update={"quantity": max(position.quantity - promised, 0)})
         commission = commission_for(cents(px * ticket.quantity), deps.commission_bps)
-        base = _order_fields(ticket, deps.account_id, as_of, now)
+        base = {**_order_fields(ticket, deps.account_id, as_of, now), "session": day}
         reason = check_order(
             controls=controls,
             side=ticket.side,
             quantity=ticket.quantity,
             fill_px=px,
             commission=commission,
-            position=position,
-            portfolio=portfolio,
+            position=checked,
+            portfolio=book.projected(as_of),
         )
         if reason is None:
             effect = apply_fill(position, ticket.side, ticket.quantity, px, deps.commission_bps)
-            fill = Fill(price=px, quantity=ticket.quantity, commission=effect.commission, filled_at=filled_at)
-            order = Order(**base, status=OrderStatus.FILLED, fills=[fill])
+            fill = Fill(price=px, quantity=ticket.quantity, commission=effect.commission, filled_at=now)
+            order = Order(
+                **base, status=OrderStatus.FILLED, fills=[fill], price_source=f"close {day.isoformat()} (latest bar)"
+            )
             guard = deps.controls.unchanged_check(deps.account_id, controls.version)
             outcome = deps.store.commit_fill(order, effect, position, guard)
             if outcome is CommitOutcome.COMMITTED:
@@ -130,6 +121,7 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
                         "side": ticket.side.value,
                         "quantity": ticket.quantity,
                         "price": str(px),
+                        "price_source": order.price_source,
                     },
                 )
                 return order
@@ -139,7 +131,7 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
                 # The position or the controls changed between our read and our write: re-read.
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
                 continue
-            reason = f"insufficient cash: need {-effect.cash_delta}, have less when the fill was booked"
+            reason = f"insufficient buying power: need {-effect.cash_delta}, have less when the fill was booked"
         return reject_order(ticket, as_of, reason, deps, now)
     raise StoreError(f"order {order_id} kept conflicting with concurrent fills; retry")
 

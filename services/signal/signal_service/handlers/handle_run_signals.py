@@ -43,4 +43,5 @@ def handle_run_signals(request: Annotated[RunSignalsRequest, Body(embed=False)])
         signals=outcome.signals,
         intents=outcome.intents,
         holds=outcome.holds,
+        skipped=outcome.skipped,
     )

@@ -29,5 +29,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         signals=outcome.signals,
         intents=outcome.intents,
         holds=outcome.holds,
+        skipped=outcome.skipped,
     )
     return report.model_dump(mode="json")

@@ -1,13 +1,18 @@
-"""The signal job: for each symbol, score the bars up to ``as_of`` with the live model, write one
-Signal row, and send one order intent when the target weight changes.
+"""The signal job: for each symbol, score the bars up to ``as_of`` with the live model and write one
+Signal row; then send ONE rebalance intent with every symbol's target weight, which the order
+service turns into the orders that close the gap to what is held (so an order rejected or
+dead-lettered one session is retried by the next).
 
 Deterministic and write-once, so a redelivered scheduled event or a rerun changes nothing:
 ``signal_id = uuid5(model_version, symbol, as_of)``; the row is keyed by (symbol, as_of) and
-written with a condition; a rerun reuses the stored row and resends its intent, which SQS FIFO
-deduplicates (MessageDeduplicationId = intent_id) and the order service turns into the same order.
+written with a condition; a rerun reuses the stored rows and resends the same intent
+(``intent_id = uuid5(as_of)``), which SQS FIFO deduplicates and the order service turns into
+the same orders.
 
-It refuses to trade -- a HOLD row with the reason, no intent -- when the model is missing,
-corrupt, unverifiable or too old, or when the data is stale or too short."""
+A symbol it refuses to trade (a HOLD row with the reason, the previous target kept on the row)
+stays out of the intent, so its position is left as it is: when the model is missing, corrupt,
+unverifiable or too old, or the data is stale or too short. While the kill switch is HALTED the
+signals are still written but no intent is sent."""
 
 from __future__ import annotations
 
@@ -23,9 +28,9 @@ from signal_service.logic.model_cache import LiveModel
 from tradeloop_common.clock import iso
 from tradeloop_common.dal.bars import Bars
 from tradeloop_common.errors import UnknownSymbolError
-from tradeloop_common.models import OrderIntent, Signal, SignalAction
+from tradeloop_common.models import RebalanceIntent, Signal, SignalAction, TradingState
 from tradeloop_common.observability import logger
-from tradeloop_common.policy import intent_order, target_weight, weight_for
+from tradeloop_common.policy import target_weight, weight_for
 
 SIGNAL_NAMESPACE = uuid.UUID("5c0f6a3e-2b1d-4e8a-9f47-3d2e1b0c9a85")
 NO_MODEL = "none"
@@ -35,12 +40,18 @@ def signal_id_for(model_version: str, symbol: str, as_of: datetime) -> str:
     return str(uuid.uuid5(SIGNAL_NAMESPACE, f"{model_version}|{symbol}|{iso(as_of)}"))
 
 
+def intent_id_for(as_of: datetime) -> str:
+    """One rebalance per decision time, whichever model made it: a rerun is the same intent."""
+    return str(uuid.uuid5(SIGNAL_NAMESPACE, f"rebalance|{iso(as_of)}"))
+
+
 @dataclass
 class RunOutcome:
     as_of: datetime
     model_version: str | None
     signals: list[Signal] = field(default_factory=list)
-    intents: list[OrderIntent] = field(default_factory=list)
+    intents: list[RebalanceIntent] = field(default_factory=list)
+    skipped: str | None = None  # why no intent was sent
 
     @property
     def holds(self) -> int:
@@ -106,13 +117,7 @@ def _decide(symbol: str, as_of: datetime, model: LiveModel, previous: Decimal, d
     except ValueError as exc:
         return hold(f"cannot score {symbol}: {exc}")
     weight = Decimal(str(target_weight(prob, float(previous), model.policy, symbol)))
-    return keep.model_copy(
-        update={
-            "probability": Decimal(str(prob)),
-            "target_weight": weight,
-            "intent_id": sid if weight != previous else None,
-        }
-    )
+    return keep.model_copy(update={"probability": Decimal(str(prob)), "target_weight": weight})
 
 
 def run_signals(as_of: datetime, symbols: list[str] | None, deps: Dependencies) -> RunOutcome:
@@ -126,7 +131,6 @@ def run_signals(as_of: datetime, symbols: list[str] | None, deps: Dependencies) 
     model = deps.model_cache.current()
     wanted = symbols or deps.limits.symbols or model.universe or deps.bars.symbols()
     outcome = RunOutcome(as_of=as_of, model_version=model.version)
-    pending: list[tuple[tuple[bool, str], OrderIntent]] = []
     for symbol in sorted(set(wanted)):
         prev_signal = deps.signals.previous(symbol, as_of)
         previous = prev_signal.target_weight if prev_signal else Decimal(0)
@@ -138,17 +142,21 @@ def run_signals(as_of: datetime, symbols: list[str] | None, deps: Dependencies) 
         if signal.action is SignalAction.HOLD:
             logger.warning("signal HOLD", extra={"symbol": symbol, "as_of": as_of.isoformat(), "reason": signal.reason})
         outcome.signals.append(signal)
-        if signal.intent_id:
-            intent = OrderIntent(
-                intent_id=signal.intent_id,
-                symbol=symbol,
-                target_weight=signal.target_weight,
-                as_of=as_of,
-                model_version=signal.model_version,
-                signal_id=signal.signal_id,
-            )
-            pending.append((intent_order(previous, signal.target_weight, symbol), intent))
-    for _, intent in sorted(pending, key=lambda p: p[0]):
+    # A HOLD is no decision: its symbol stays out of the rebalance, so what is held there is left
+    # alone (it is not sold for want of a model or of fresh data).
+    targets = {s.symbol: s.target_weight for s in outcome.signals if s.action is SignalAction.TARGET}
+    if deps.controls.get(deps.account_id).trading_state is TradingState.HALTED:
+        outcome.skipped = "the kill switch is HALTED: no rebalance is sent"
+    elif not targets:
+        outcome.skipped = "every symbol HOLDs: nothing to rebalance"
+    else:
+        intent = RebalanceIntent(
+            intent_id=intent_id_for(as_of),
+            session=deps.calendar.last_completed_session(as_of),
+            as_of=as_of,
+            targets=targets,
+            model_version=model.version or NO_MODEL,
+        )
         deps.queue.send(intent)
         outcome.intents.append(intent)
     logger.info(
@@ -159,6 +167,7 @@ def run_signals(as_of: datetime, symbols: list[str] | None, deps: Dependencies) 
             "signals": len(outcome.signals),
             "intents": len(outcome.intents),
             "holds": outcome.holds,
+            "skipped": outcome.skipped,
         },
     )
     return outcome

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tradeloop_common.models import OrderIntent, Signal
+from tradeloop_common.models import RebalanceIntent, Signal
 
 
 class SignalList(BaseModel):
@@ -19,8 +19,11 @@ class RunReport(BaseModel):
     as_of: datetime
     model_version: str | None
     signals: list[Signal]
-    intents: list[OrderIntent] = Field(description="Order intents sent to the queue (one per change of target)")
+    intents: list[RebalanceIntent] = Field(
+        description="The rebalance intent sent to the queue (one per run; none while HALTED)"
+    )
     holds: int = Field(description="Symbols the service refused to trade (see each signal's reason)")
+    skipped: str | None = Field(default=None, description="Why no intent was sent, if none was")
 
 
 class ServingStatus(BaseModel):

@@ -1,0 +1,37 @@
+"""The daily pipeline's "session open known" event: fill the market-on-open orders of the session,
+reconcile the book, write the snapshot at its close."""
+
+from datetime import date
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from order_service.handlers.trading_state import emit_trading_state
+from order_service.logic.dependencies import get_dependencies
+from order_service.logic.fills import fill_session
+from order_service.logic.reconcile import reconcile
+from order_service.logic.snapshots import snapshot_at_close
+from tradeloop_common.models import OrderStatus
+from tradeloop_common.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    session = date.fromisoformat(str((event.get("detail") or {})["session"]))
+    deps = get_dependencies()
+    orders = fill_session(session, deps)
+    filled = sum(1 for o in orders if o.status is OrderStatus.FILLED)
+    metrics.add_metric(name="OrdersFilled", unit=MetricUnit.Count, value=filled)
+    result = reconcile(session, deps)
+    metrics.add_metric(name="ReconciliationDifferences", unit=MetricUnit.Count, value=len(result.differences))
+    snapshot = snapshot_at_close(session, deps)
+    emit_trading_state(deps.controls.get(deps.account_id))
+    return {
+        "session": session.isoformat(),
+        "orders": [o.model_dump(mode="json") for o in orders],
+        "reconciliation": result.model_dump(mode="json"),
+        "snapshot": snapshot.model_dump(mode="json"),
+    }

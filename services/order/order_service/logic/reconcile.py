@@ -1,0 +1,97 @@
+"""Reconciliation, each session: the account's book against its broker. For the paper broker the
+broker is the ledger of its own fills: positions and cash replayed from every fill must equal
+what the book holds, and the buying power must equal cash less what the pending orders reserve.
+
+A difference is stored (the accounts table, ``RECON#<session>``) and counted in a metric the
+alarm watches; any position difference, or cash off by more than ``HALT_CASH_DIFFERENCE``, sets
+the kill switch to HALTED by itself: trading on a book nobody can explain is not safe."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from order_service.logic.context import Dependencies
+from tradeloop_common.models import Difference, OrderStatus, Reconciliation, Side, TradingState
+from tradeloop_common.money import cents
+from tradeloop_common.observability import logger
+
+HALT_CASH_DIFFERENCE = Decimal("1.00")
+PAGE = 500
+
+
+def ledger(deps: Dependencies) -> tuple[dict[str, int], Decimal, Decimal]:
+    """Positions, cash and reservations replayed from the orders alone (oldest fill first)."""
+    state = deps.store.get_cash_state(deps.account_id)
+    cash = state.opening_cash if state else Decimal(0)
+    positions: dict[str, int] = {}
+    reserved = Decimal(0)
+    fills = []
+    token: str | None = None
+    while True:
+        orders, token = deps.store.list_orders(deps.account_id, symbol=None, status=None, limit=PAGE, next_token=token)
+        for order in orders:
+            if order.status is OrderStatus.PENDING:
+                reserved += order.reserved
+            fills.extend((f.filled_at, order.order_id, order, f) for f in order.fills)
+        if not token:
+            break
+    for _, _, order, fill in sorted(fills, key=lambda f: (f[0], f[1])):
+        notional = cents(fill.price * fill.quantity)
+        # The ledger's own commission, not a recomputation.
+        cash += -(notional + fill.commission) if order.side is Side.BUY else notional - fill.commission
+        positions[order.symbol] = positions.get(order.symbol, 0) + (
+            fill.quantity if order.side is Side.BUY else -fill.quantity
+        )
+    return positions, cash, reserved
+
+
+def reconcile(session: date, deps: Dependencies) -> Reconciliation:
+    expected_positions, expected_cash, expected_reserved = ledger(deps)
+    state = deps.store.get_cash_state(deps.account_id)
+    held = {p.symbol: p.quantity for p in deps.store.get_positions(deps.account_id)}
+    differences = []
+    if state is not None:
+        for what, ours, theirs in (
+            ("cash", state.cash, expected_cash),
+            ("reserved", state.reserved, expected_reserved),
+            ("available", state.available, expected_cash - expected_reserved),
+        ):
+            if cents(ours) != cents(theirs):
+                differences.append(Difference(what=what, ours=cents(ours), theirs=cents(theirs)))
+    for symbol in sorted(set(held) | set(expected_positions)):
+        ours_qty, theirs_qty = held.get(symbol, 0), expected_positions.get(symbol, 0)
+        if ours_qty != theirs_qty:
+            differences.append(
+                Difference(what=f"position:{symbol}", ours=Decimal(ours_qty), theirs=Decimal(theirs_qty))
+            )
+    result = Reconciliation(
+        account_id=deps.account_id, session=session, checked_at=deps.clock.now(), differences=differences
+    )
+    if _must_halt(differences):
+        result = result.model_copy(update={"halted": _halt(result, deps)})
+    deps.store.put_reconciliation(result)
+    if differences:
+        logger.error(
+            "reconciliation found differences",
+            extra={"session": session.isoformat(), "differences": [d.model_dump(mode="json") for d in differences]},
+        )
+    return result
+
+
+def _must_halt(differences: list[Difference]) -> bool:
+    return any(d.what.startswith("position:") or abs(d.ours - d.theirs) > HALT_CASH_DIFFERENCE for d in differences)
+
+
+def _halt(result: Reconciliation, deps: Dependencies) -> bool:
+    current = deps.controls.get(deps.account_id)
+    if current.trading_state is TradingState.HALTED:
+        return True
+    halted = current.model_copy(update={"trading_state": TradingState.HALTED, "updated_at": deps.clock.now()})
+    try:
+        deps.controls.put(deps.account_id, halted, expected_version=current.version)
+    except Exception:  # noqa: BLE001 - someone changed the controls meanwhile: the next session tries again
+        logger.exception("could not halt trading after a failed reconciliation")
+        return False
+    logger.error("kill switch HALTED by reconciliation", extra={"session": result.session.isoformat()})
+    return True
