@@ -87,5 +87,5 @@ demo-model: ## train and publish a model into the running local stack (skipped u
 demo-replay: ## paper-trade the last two months of the sample through the live loop (fills the dashboard)
 	@echo "demo: replaying 2013-01-02..2013-03-01 through scheduler -> signal -> SQS -> order -> snapshot"
 	@echo "demo: the final model was fit on data up to 2013-03-01, so this shows the loop working, not performance"
-	@$(MAKE) --no-print-directory replay REPLAY_START=2013-01-02 REPLAY_END=2013-03-01 \
+	@$(MAKE) --no-print-directory replay REPLAY_START=2013-01-02 REPLAY_END=2013-03-01 REPLAY_ARGS=--decide-last-day \
 	  || echo "NOTE: the replay did not complete (see above); the stack is still up"

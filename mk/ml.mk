@@ -35,10 +35,11 @@ ml-report: ## print where the last run's report is (and the walk-forward table)
 # Replay (issue 3 item 10): the live loop day by day over a past period, against the running stack.
 REPLAY_START ?= 2012-01-03
 REPLAY_END ?= 2012-12-31
+REPLAY_ARGS ?=
 
 .PHONY: replay
 replay: ## replay the live loop (scheduler -> signal -> SQS -> order -> snapshot) over REPLAY_START..REPLAY_END
-	$(PY) -m tradeloop_local replay --start $(REPLAY_START) --end $(REPLAY_END)
+	$(PY) -m tradeloop_local replay --start $(REPLAY_START) --end $(REPLAY_END) $(REPLAY_ARGS)
 
 .PHONY: signals
 signals: ## run the signal job now on the running local stack and show the signals (AS_OF=YYYY-MM-DD optional)

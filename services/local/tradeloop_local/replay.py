@@ -84,7 +84,10 @@ def replay(
     start: date,
     end: date,
     log: Log = print,
+    decide_last: bool = False,
 ) -> ReplayResult:
+    """decide_last: the last close's signal job runs too, so its orders wait for the next open, as a
+    live stack stands at the end of a session (the final equity is the same either way)."""
     t0 = time.perf_counter()
     sqs = session.client("sqs")
     days = trading_days(BarsRepository(data_bucket), start, end)
@@ -96,7 +99,7 @@ def replay(
     for i, day in enumerate(days):
         opened = pools["order"].invoke(session_open_event(day), timeout=120)
         equity.append(Decimal(str(opened["snapshot"]["equity"])))
-        if i == len(days) - 1:
+        if i == len(days) - 1 and not decide_last:
             break
         report = pools["signal"].invoke(scheduled_event(close_of(day)), timeout=120)
         signals += len(report["signals"])
@@ -127,6 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tradeloop replay", description=__doc__)
     parser.add_argument("--start", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD")
     parser.add_argument("--end", type=date.fromisoformat, required=True, help="last day, YYYY-MM-DD")
+    parser.add_argument(
+        "--decide-last-day",
+        action="store_true",
+        help="also run the last close's signal job: its orders wait for the next open, as on a live stack",
+    )
     args = parser.parse_args(argv)
     try:
         info = read_stack()
@@ -151,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             info.environment["TRADELOOP_DATA_BUCKET"],
             args.start,
             args.end,
+            decide_last=args.decide_last_day,
         )
     finally:
         runtime.stop()

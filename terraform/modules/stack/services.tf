@@ -40,8 +40,9 @@ locals {
         actions   = local.dynamodb_rw
         resources = flatten([for t in ["orders", "accounts", "controls"] : local.table_resources[t]])
       }
-      # The snapshot after a batch of fills (handle_order_intents).
+      # The snapshot at a session's close after its fills (handle_session_open), or the one kept.
       SnapshotsWrite       = { actions = ["dynamodb:PutItem"], resources = [module.tables.table_arns["snapshots"]] }
+      SnapshotsRead        = { actions = ["dynamodb:Query"], resources = [module.tables.table_arns["snapshots"]] }
       IdempotencyReadWrite = { actions = local.dynamodb_rwd, resources = local.table_resources["idempotency"] }
       # What the event source mapping does with the function's role.
       QueueConsume = {

@@ -1,4 +1,8 @@
-"""Equity snapshots: one item per account and time, for the equity curve."""
+"""Equity snapshots: one item per account and close, for the equity curve.
+
+Written once: a snapshot is the account at that close, and the book of a later day marked at an
+earlier close is not (a replay run twice, a redelivered event). The one exception: the fill step's
+snapshot, taken after that session's opening fills, replaces one the schedule took before them."""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from botocore.exceptions import ClientError
+
 from tradeloop_common.clock import iso
 from tradeloop_common.dal.aws import client
 from tradeloop_common.dal.codec import from_item, to_item
+from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Snapshot
 from tradeloop_common.settings import get_settings
 
@@ -17,10 +24,24 @@ class SnapshotStore:
     def __init__(self, table: str) -> None:
         self._table = table
 
-    def put(self, snapshot: Snapshot) -> None:
+    def put(self, snapshot: Snapshot, after_fills: bool = False) -> bool:
+        """False when a snapshot of that close was already kept."""
         data = snapshot.model_dump(mode="python")
         data["as_of"] = iso(snapshot.as_of)
-        client("dynamodb").put_item(TableName=self._table, Item=to_item(data))
+        data["after_fills"] = after_fills
+        kwargs: dict[str, object] = {"TableName": self._table, "Item": to_item(data)}
+        if after_fills:
+            kwargs["ConditionExpression"] = "attribute_not_exists(as_of) OR after_fills = :no"
+            kwargs["ExpressionAttributeValues"] = to_item({":no": False})
+        else:
+            kwargs["ConditionExpression"] = "attribute_not_exists(as_of)"
+        try:
+            client("dynamodb").put_item(**kwargs)
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise StoreError(f"storing the snapshot of {data['as_of']} failed") from exc
 
     def query(self, account_id: str, start: datetime | None, end: datetime | None, limit: int) -> list[Snapshot]:
         lo, hi = iso(start) if start else "0", iso(end) if end else "9"

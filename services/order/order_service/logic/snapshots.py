@@ -11,6 +11,12 @@ from tradeloop_common.valuation import close_of, portfolio_at, snapshot_of
 
 
 def snapshot_at_close(session: date, deps: Dependencies) -> Snapshot:
-    snapshot = snapshot_of(portfolio_at(deps.store, deps.bars, deps.account_id, close_of(session)))
-    get_snapshot_store().put(snapshot)
-    return snapshot
+    """The snapshot of the session's close: written now, or the one kept from an earlier run (the
+    book has moved on since, so it is not taken again)."""
+    at = close_of(session)
+    snapshot = snapshot_of(portfolio_at(deps.store, deps.bars, deps.account_id, at))
+    store = get_snapshot_store()
+    if store.put(snapshot, after_fills=True):
+        return snapshot
+    kept = store.query(deps.account_id, at, at, 1)
+    return kept[0] if kept else snapshot
