@@ -211,13 +211,16 @@ def show_targets(_: argparse.Namespace) -> int:
 
 
 def cmd_demo_script(_: argparse.Namespace) -> int:
-    """The scripted part of `make demo`: one order through the API, then the portfolio."""
+    """The scripted part of `make demo`: one manual order through the API (small: the replay left
+    the book invested and its buying power held for the next open), then the portfolio."""
     before = _call("GET", "/portfolio")
-    key = "demo-buy-aapl-10"
-    order = _call("POST", "/orders", body={"client_order_id": key, "symbol": "AAPL", "side": "BUY", "quantity": 10})
+    key = "demo-buy-msft-5"
+    order = _call("POST", "/orders", body={"client_order_id": key, "symbol": "MSFT", "side": "BUY", "quantity": 5})
     after = _call("GET", "/portfolio")
+    how = order.get("price_source") or order.get("reason") or ""
     console.print(
-        f"demo order {order['order_id']} {order['status']}: cash {_money(before['cash'])} -> {_money(after['cash'])}"
+        f"demo order {order['order_id']} {order['status']} ({how}): cash {_money(before['cash'])} -> "
+        f"{_money(after['cash'])}, buying power {_money(after.get('buying_power'))}"
     )
     show_portfolio(_)
     return 0
