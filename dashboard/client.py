@@ -221,6 +221,11 @@ class ApiClient:
     def controls(self) -> dict[str, Any]:
         return self.request("GET", "/controls")
 
+    def controls_history(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Changes of the controls, newest first (who, when, old, new, why)."""
+        data = self.request("GET", "/controls/history", params={"limit": limit}) or {}
+        return list(data.get("changes") or [])
+
     def update_controls(
         self, trading_state: str | None = None, limits: dict[str, Any] | None = None, reason: str | None = None
     ) -> dict[str, Any]:

@@ -10,7 +10,7 @@ whole position; equity is marked at each close. This is what vectorbt's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -26,9 +26,11 @@ from tradeloop_common.execution import (
     add_pending,
     apply_to_book,
     fill_at_open,
+    forbidden_at_open,
     plan_rebalance,
     release_pending,
 )
+from tradeloop_common.loss_limits import loss_breach, tightens
 from tradeloop_common.models import Controls, Position, Side
 from tradeloop_common.policy import policy_target_weights, target_weights
 from tradeloop_common.predictor import OnnxPredictor
@@ -175,6 +177,7 @@ class LiveBacktestResult:
     equity: list[Decimal]  # at each day's close, after that day's opening fills
     cash: Decimal
     positions: dict[str, Position]
+    state_changes: list[tuple[date, str, str]] = field(default_factory=list)  # (day, rule, state) by loss limits
 
     @property
     def final_equity(self) -> Decimal:
@@ -238,12 +241,18 @@ def backtest_live(
     fills: list[LiveFill] = []
     rejected: list[tuple[date, str, str]] = []
     equity: list[Decimal] = []
+    state_changes: list[tuple[date, str, str]] = []
     weights = {s: [Decimal(str(float(w))) for w in t] for s, t in targets.items()}
 
     for i, day in enumerate(days):
         # The open of `day`: what the previous close decided fills now, sells first.
         waiting: list[_Pending] = []
         for order in sorted(pending, key=lambda o: (o.side is Side.BUY, o.symbol)):
+            cancelled = forbidden_at_open(order.side, controls.trading_state)
+            if cancelled:
+                rejected.append((day, order.symbol, cancelled))
+                release_pending(book, order.symbol, order.reserve, order.side, order.quantity)
+                continue
             b = bars[order.symbol]
             opened = b.open_on(day)
             if opened is None:
@@ -266,6 +275,11 @@ def backtest_live(
         symbols = set(book.positions) | set(book.pending) | set(weights)
         book.marks = {s: (c[1] if (c := bars[s].last_close(as_of)) else None) for s in symbols}
         equity.append(book.portfolio(as_of).equity)
+        # The loss limits act by themselves at the close, as the order service's session step does.
+        breach = loss_breach(equity[-1], equity[-2] if i else None, max(equity), controls.limits)
+        if breach and tightens(controls.trading_state, breach.state):
+            controls = controls.model_copy(update={"trading_state": breach.state})
+            state_changes.append((day, breach.rule, breach.state.value))
         if i == len(days) - 1:
             break
         # The close of `day`: rebalance to the day's targets; accepted orders wait for the next open.
@@ -285,4 +299,4 @@ def backtest_live(
                 continue
             add_pending(book, planned.symbol, acceptance.reserve, planned.side, planned.quantity)
             pending.append(_Pending(planned.symbol, planned.side, planned.quantity, acceptance.reserve))
-    return LiveBacktestResult(list(days), fills, rejected, equity, book.cash, book.positions)
+    return LiveBacktestResult(list(days), fills, rejected, equity, book.cash, book.positions, state_changes)

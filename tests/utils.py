@@ -38,6 +38,8 @@ def money(value: Any) -> Decimal:
 
 
 def set_controls(api: str, **body: Any) -> dict[str, Any]:
+    """PUT /controls (with a reason unless given: resuming needs one)."""
+    body.setdefault("reason", "test")
     r = requests.put(f"{api}/controls", data=json.dumps(body, default=str), timeout=30)
     assert r.status_code == 200, r.text
     return r.json()

@@ -1,4 +1,5 @@
-"""Controls: kill switch (with confirmation), risk limits, a manual order ticket, run signals now."""
+"""Controls: kill switch (with confirmation), risk limits (loss limits included), a manual order
+ticket, run signals now, and the history of every change, by a person or by a rule."""
 
 from __future__ import annotations
 
@@ -7,10 +8,19 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
 
 from dashboard.client import ApiError, get_client, new_client_order_id
-from dashboard.components import api_error, money, num, page_header, short_time
+from dashboard.components import (
+    api_error,
+    empty_state,
+    left_align,
+    money,
+    num,
+    page_header,
+    short_time,
+    table_style,
+)
 
 dash.register_page(__name__, path="/controls", name="Controls", title="tradeloop · controls", order=5)
 
@@ -26,7 +36,18 @@ LIMITS = [  # (field, label, help, step)
     ("max_order_notional", "Max order notional ($)", "largest single order, in dollars", "any"),
     ("max_position_weight", "Max position weight", "0-1, share of equity in one symbol", "0.01"),
     ("max_gross_exposure", "Max gross exposure", "0-4, sum of |positions| / equity", "0.05"),
+    ("max_daily_loss", "Max daily loss", "0-1 of equity, close to close; 0 = off", "0.01"),
+    ("max_drawdown", "Max drawdown", "0-1 of equity from the peak; 0 = off", "0.01"),
 ]
+# (lowest, highest, whether the lowest is allowed): a loss limit of 0 switches it off.
+LIMIT_BOUNDS = {
+    "max_order_notional": (0, None, False),
+    "max_position_weight": (0, 1, False),
+    "max_gross_exposure": (0, 4, False),
+    "max_daily_loss": (0, 1, True),
+    "max_drawdown": (0, 1, True),
+}
+HISTORY_ROWS = 50
 
 
 def _card(title: str, body: list[Any], card_id: str) -> dbc.Card:
@@ -53,7 +74,12 @@ def kill_switch_card() -> dbc.Card:
                 className="radio-group mb-2",
             ),
             html.Div("; ".join(f"{label}: {what}" for _, label, what in STATES), className="small text-muted mb-2"),
-            dbc.Input(id="controls-reason", placeholder="Reason (optional, kept in the log)", maxLength=200, size="sm"),
+            dbc.Input(
+                id="controls-reason",
+                placeholder="Reason (kept in the history; needed to resume)",
+                maxLength=200,
+                size="sm",
+            ),
             # Disabled until the form holds the current state (else a fast click races the load).
             dbc.Button("Apply…", id="controls-state-apply", color="danger", className="mt-2", disabled=True),
             html.Div(id="controls-state-result", className="mt-3"),
@@ -193,7 +219,66 @@ def layout(**_: Any) -> html.Div:
                     dbc.Col([ticket_card(), signals_card()], lg=6),
                 ]
             ),
+            history_card(),
         ]
+    )
+
+
+def history_card() -> dbc.Card:
+    return _card(
+        "History",
+        [
+            html.Div(
+                "Every change of the trading state or the limits: by a person through the API, or by a rule "
+                "acting by itself (reconciliation, loss limits).",
+                className="small text-muted mb-2",
+            ),
+            html.Div(id="controls-history"),
+        ],
+        "controls-history-card",
+    )
+
+
+def history_rows(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per change: when, who, the state before and after, what limits moved, why."""
+    rows = []
+    for c in changes:
+        old, new = c.get("old_limits") or {}, c.get("new_limits") or {}
+        moved = [f"{k} {old.get(k)} -> {new.get(k)}" for k in sorted(new) if old.get(k) != new.get(k)]
+        rows.append(
+            {
+                "at": short_time(c.get("at")),
+                "actor": c.get("actor"),
+                "state": c.get("old_state")
+                if c.get("old_state") == c.get("new_state")
+                else f"{c.get('old_state')} -> {c.get('new_state')}",
+                "limits": "; ".join(moved),
+                "reason": c.get("reason") or "",
+            }
+        )
+    return rows
+
+
+@callback(
+    Output("controls-history", "children"),
+    Input("refresh", "n_intervals"),
+    Input("controls-changed", "data"),
+)
+def show_history(_n: int, _changed: int) -> Any:
+    try:
+        changes = get_client().controls_history(limit=HISTORY_ROWS)
+    except ApiError as exc:
+        return api_error(exc, "History")
+    if not changes:
+        return empty_state("No change yet: the controls are as the account opened.")
+    columns = ["at", "actor", "state", "limits", "reason"]
+    return dash_table.DataTable(
+        id="controls-history-table",
+        columns=[{"id": c, "name": c.capitalize()} for c in columns],
+        data=history_rows(changes),
+        style_cell_conditional=left_align(columns),
+        style_header_conditional=left_align(columns),
+        **table_style(),
     )
 
 
@@ -324,15 +409,16 @@ def save_limits(_n: int, *values: Any) -> tuple[Any, int]:
 
 
 def validate_limits(values: dict[str, Any]) -> tuple[list[str], dict[str, float]]:
-    bounds = {"max_order_notional": (0, None), "max_position_weight": (0, 1), "max_gross_exposure": (0, 4)}
     errors, patch = [], {}
     for key, label, *_ in LIMITS:
         v = num(values.get(key))
-        lo, hi = bounds[key]
+        lo, hi, lo_allowed = LIMIT_BOUNDS[key]
         if v is None:
             continue
-        if v <= lo or (hi is not None and v > hi):
-            errors.append(f"{label} must be > {lo}" + (f" and <= {hi}" if hi is not None else ""))
+        if v < lo or (v == lo and not lo_allowed) or (hi is not None and v > hi):
+            errors.append(
+                f"{label} must be {'>=' if lo_allowed else '>'} {lo}" + (f" and <= {hi}" if hi is not None else "")
+            )
         else:
             patch[key] = v
     if not patch and not errors:

@@ -15,7 +15,8 @@ import requests
 from signal_fixtures import SYMBOLS, TRAIN_END, build_artifact, drain_queue, publish, stack_bars, wipe_signals
 
 from ml.backtest import backtest_live, live_targets
-from tests.utils import loud
+from tests.utils import loud, set_controls
+from tradeloop_common.models import Controls
 from tradeloop_common.predictor import OnnxPredictor
 from tradeloop_common.settings import BrokerEnv, SignalEnv
 from tradeloop_local.replay import replay
@@ -99,3 +100,56 @@ def test_replay_of_the_live_loop_matches_the_live_execution_backtest(
         f"parity: {len(result.days)} days, {len(live_fills)} fills, {len(not_filled)} not filled, final equity "
         f"live {result.final_equity} backtest {bt.final_equity}; replay {result.seconds:.1f} s"
     )
+
+
+def test_a_tight_drawdown_limit_stops_buying_by_itself_on_the_day_it_is_crossed(
+    local_api: str, local_runtime: Any, aws_env: dict[str, Any], artifact: Path, fresh_account: Any
+) -> None:
+    # Given the model live, a fresh account and a drawdown limit of 3 % (REDUCE_ONLY when crossed)
+    drain_queue(local_runtime)
+    wipe_signals(aws_env)
+    fresh_account(INIT_CASH)
+    limits = {"max_drawdown": 0.03, "max_daily_loss": 0, "loss_action": "REDUCE_ONLY"}
+    set_controls(local_api, limits=limits, reason="a tight limit for the test")
+    manifest = publish(aws_env, artifact, f"v-dd-{datetime.now(UTC):%H%M%S%f}")
+    # When the live loop is replayed over spring 2012 (AAPL fell about 20 % in April-May)
+    start, end = date(2012, 3, 1), date(2012, 6, 29)
+    result = replay(
+        local_runtime.pools,
+        local_runtime.poller,
+        aws_env["session"],
+        aws_env["stack"]["TRADELOOP_ORDER_QUEUE_URL"],
+        aws_env["stack"]["TRADELOOP_DATA_BUCKET"],
+        start,
+        end,
+        log=lambda _: None,
+    )
+    # Then the state flipped by itself on the first close 3 % below the peak, recorded with the rule as actor
+    peak, crossed = Decimal(0), None
+    for day, equity in zip(result.days, result.equity, strict=True):
+        peak = max(peak, equity)
+        if equity / peak - 1 <= Decimal("-0.03"):
+            crossed = day
+            break
+    assert crossed is not None, "the limit should be crossed in this stretch"
+    changes = requests.get(f"{local_api}/controls/history", timeout=30).json()["changes"]
+    (by_rule,) = [c for c in changes if c["actor"] == "rule:max_drawdown"]
+    assert (by_rule["old_state"], by_rule["new_state"]) == ("ACTIVE", "REDUCE_ONLY")
+    assert f"at the close of {crossed}" in by_rule["reason"] and "max_drawdown 3.00%" in by_rule["reason"]
+    assert requests.get(f"{local_api}/controls", timeout=30).json()["trading_state"] == "REDUCE_ONLY"
+    # And no buy filled after that close; sells still could
+    fills, _ = _live_fills(local_api)
+    assert fills and not [f for f in fills if f[2] == "BUY" and f[0] > crossed.isoformat()]
+    # And the backtest's live mode, under the same limit, flips on the same day with the same fills
+    bars = {s: stack_bars(aws_env, s) for s in SYMBOLS}
+    predictor = OnnxPredictor((artifact / "model.onnx").read_bytes(), manifest)
+    limits_env = SignalEnv.model_validate(dict(os.environ))
+    targets = live_targets(predictor, bars, result.days, manifest["policy"], limits_env.max_bar_age_days)
+    costs = BrokerEnv.model_validate(dict(os.environ))
+    controls = Controls.model_validate({"limits": limits})
+    bt = backtest_live(bars, targets, result.days, INIT_CASH, costs.commission_bps, costs.slippage_bps, controls)
+    assert bt.state_changes == [(crossed, "max_drawdown", "REDUCE_ONLY")]
+    assert fills == sorted(
+        (f.filled_on.isoformat(), f.symbol, f.side, f.quantity, f.price, f.commission) for f in bt.fills
+    )
+    assert result.equity == bt.equity

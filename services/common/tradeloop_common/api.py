@@ -280,3 +280,11 @@ def resolve_http(app: APIGatewayHttpResolver, event: dict[str, Any], context: La
 
 def ok(body: Any, status: HTTPStatus = HTTPStatus.OK) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def caller(event: Any) -> str:
+    """Who sent an HTTP API request: the IAM identity API Gateway authenticated (AWS_IAM routes),
+    or "api" where nothing authenticates it (the local router)."""
+    raw = getattr(event, "raw_event", event) or {}
+    identity = ((raw.get("requestContext") or {}).get("authorizer") or {}).get("iam") or {}
+    return str(identity.get("userArn") or "api")

@@ -161,6 +161,15 @@ def accept(
     return Acceptance(reason, ZERO if reason else reserve, est)
 
 
+def forbidden_at_open(side: Side, state: TradingState) -> str | None:
+    """Why the trading state at the open cancels a pending order, or None."""
+    if state is TradingState.HALTED:
+        return "the kill switch was HALTED before the open"
+    if state is TradingState.REDUCE_ONLY and side is Side.BUY:
+        return "trading was REDUCE_ONLY at the open: a buy would grow the position"
+    return None
+
+
 def fill_at_open(
     side: Side, quantity: int, open_price: Decimal, position: Position, cash: Decimal, settings: ExecutionSettings
 ) -> FillEffect | str:

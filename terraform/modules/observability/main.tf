@@ -21,7 +21,7 @@ resource "aws_sns_topic_subscription" "email" {
 }
 
 ################################################################################
-# Alarms: dead letters, kill switch, API errors
+# Alarms: dead letters, the code's own metrics, API errors
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
@@ -44,19 +44,21 @@ resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
   tags = var.tags
 }
 
-resource "aws_cloudwatch_metric_alarm" "kill_switch" {
-  count = var.create ? 1 : 0
+# Alarms on the code's own metrics (EMF, namespace = the stack's name): the kill switch, loss limits,
+# reconciliation. tests/iac/test_aws_root.py checks each watches a metric the code emits.
+resource "aws_cloudwatch_metric_alarm" "custom" {
+  for_each = var.create ? var.custom_metric_alarms : {}
 
-  alarm_name          = "${var.name}-trading-halted"
-  alarm_description   = "The kill switch is HALTED (custom metric ${var.kill_switch_metric.namespace}/${var.kill_switch_metric.name} = 1)."
-  namespace           = var.kill_switch_metric.namespace
-  metric_name         = var.kill_switch_metric.name
-  dimensions          = var.kill_switch_metric.dimensions
-  statistic           = "Maximum"
-  period              = 300
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = "${each.value.description} (${each.value.namespace}/${each.value.metric_name})"
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric_name
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = each.value.period
   evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = each.value.threshold
+  comparison_operator = each.value.comparison_operator
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.this[0].arn]
   ok_actions          = [aws_sns_topic.this[0].arn]

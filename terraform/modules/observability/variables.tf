@@ -46,13 +46,18 @@ variable "dlq_names" {
   default     = []
 }
 
-variable "kill_switch_metric" {
-  description = "Custom metric the order service emits as 1 while trading_state is HALTED."
-  type = object({
-    namespace  = optional(string, "tradeloop")
-    name       = optional(string, "TradingHalted")
-    dimensions = optional(map(string), { service = "order" })
-  })
+variable "custom_metric_alarms" {
+  description = "Alarms on metrics the code emits, keyed by a name (alarm <name>-<key>): namespace, metric_name, dimensions, and when to fire (statistic over period compared with threshold)."
+  type = map(object({
+    description         = string
+    namespace           = string
+    metric_name         = string
+    dimensions          = optional(map(string), {})
+    statistic           = optional(string, "Maximum")
+    period              = optional(number, 300)
+    threshold           = optional(number, 0)
+    comparison_operator = optional(string, "GreaterThanThreshold")
+  }))
   default = {}
 }
 

@@ -229,9 +229,29 @@ module "observability" {
   dlq_names        = [module.queue.dlq_name]
   create_api_alarm = var.create_functions
   api_id           = module.http_api.api_id
-  kill_switch_metric = {
-    namespace  = var.name
-    dimensions = { service = "order" }
+  custom_metric_alarms = {
+    trading-halted = {
+      description         = "The kill switch is HALTED"
+      namespace           = var.name
+      metric_name         = "TradingHalted"
+      dimensions          = { service = "order" }
+      threshold           = 1
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+    }
+    loss-limit = {
+      description         = "A loss limit stopped buying by itself (see GET /controls/history)"
+      namespace           = var.name
+      metric_name         = "LossLimitBreached"
+      dimensions          = { service = "order" }
+      threshold           = 1
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+    }
+    reconciliation = {
+      description = "The book and the broker disagree (the session step's reconciliation)"
+      namespace   = var.name
+      metric_name = "ReconciliationDifferences"
+      dimensions  = { service = "order" }
+    }
   }
 
   tags = var.tags

@@ -1,6 +1,6 @@
 """Domain models shared by the services. Pure data: no I/O in here."""
 
-from tradeloop_common.models.controls import Controls, RiskLimits, TradingState
+from tradeloop_common.models.controls import Controls, ControlsChange, LossAction, RiskLimits, TradingState
 from tradeloop_common.models.order import (
     Fill,
     Order,
@@ -17,9 +17,11 @@ from tradeloop_common.models.types import JsonDecimal
 
 __all__ = [
     "Controls",
+    "ControlsChange",
     "Difference",
     "Fill",
     "JsonDecimal",
+    "LossAction",
     "Order",
     "OrderStatus",
     "OrderType",

@@ -38,12 +38,28 @@ def _limit(low: Decimal | int, high: int, step: Decimal, description: str) -> An
 OrderNotional = _limit(1, 10**12, CENT, "Dollars, 1 to 1e12 (rounded to cents)")
 PositionWeight = _limit(MICRO, 1, MICRO, "Share of equity in one symbol, 0.000001 to 1")
 GrossExposure = _limit(MICRO, 4, MICRO, "Sum of |positions| / equity, 0.000001 to 4")
+LossLimit = _limit(0, 1, MICRO, "Share of equity, 0 to 1 (0 = off)")
+
+
+class LossAction(StrEnum):
+    """What a crossed loss limit sets the trading state to, by itself."""
+
+    REDUCE_ONLY = "REDUCE_ONLY"
+    HALTED = "HALTED"
 
 
 class RiskLimits(BaseModel):
     max_order_notional: OrderNotional = Decimal("250000")
     max_position_weight: PositionWeight = Decimal("0.5")
     max_gross_exposure: GrossExposure = Decimal("1.0")
+    max_daily_loss: LossLimit = Field(
+        default=Decimal("0.05"), description="Close-to-close loss that stops buying by itself (0 = off)"
+    )
+    max_drawdown: LossLimit = Field(
+        default=Decimal("0.25"),
+        description="Fall from the equity peak (since the last resume by a person) that stops buying (0 = off)",
+    )
+    loss_action: LossAction = LossAction.REDUCE_ONLY
 
 
 class Controls(BaseModel):
@@ -51,3 +67,19 @@ class Controls(BaseModel):
     limits: RiskLimits = Field(default_factory=RiskLimits)
     updated_at: datetime | None = None
     version: int = 0
+    changed_by: str | None = Field(default=None, description="Who made the last change: person:<who> or rule:<name>")
+    reason: str | None = Field(default=None, description="Why, as its author said")
+
+
+class ControlsChange(BaseModel):
+    """One change of the trading state or the limits, by a person or by a rule: the history."""
+
+    account_id: str
+    version: int = Field(description="The controls' version after the change")
+    at: datetime
+    actor: str = Field(description="person:<who> (through the API) or rule:<name> (acting by itself)")
+    reason: str | None = None
+    old_state: TradingState
+    new_state: TradingState
+    old_limits: RiskLimits
+    new_limits: RiskLimits

@@ -1,5 +1,5 @@
 """The daily pipeline's "session open known" event: fill the market-on-open orders of the session,
-reconcile the book, write the snapshot at its close."""
+reconcile the book, write the snapshot at its close, apply the loss limits."""
 
 from datetime import date
 from typing import Any
@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from order_service.handlers.trading_state import emit_trading_state
 from order_service.logic.dependencies import get_dependencies
 from order_service.logic.fills import fill_session
+from order_service.logic.loss_check import check_loss_limits
 from order_service.logic.reconcile import reconcile
 from order_service.logic.snapshots import snapshot_at_close
 from tradeloop_common.models import OrderStatus
@@ -28,10 +29,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     result = reconcile(session, deps)
     metrics.add_metric(name="ReconciliationDifferences", unit=MetricUnit.Count, value=len(result.differences))
     snapshot = snapshot_at_close(session, deps)
+    breach = check_loss_limits(session, snapshot, deps)
+    metrics.add_metric(name="LossLimitBreached", unit=MetricUnit.Count, value=1 if breach else 0)
     emit_trading_state(deps.controls.get(deps.account_id))
     return {
         "session": session.isoformat(),
         "orders": [o.model_dump(mode="json") for o in orders],
         "reconciliation": result.model_dump(mode="json"),
         "snapshot": snapshot.model_dump(mode="json"),
+        "loss_limit": None if breach is None else {"rule": breach.rule, "state": breach.state, "reason": breach.reason},
     }

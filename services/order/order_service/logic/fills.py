@@ -17,8 +17,8 @@ from decimal import Decimal
 from order_service.logic.context import Dependencies
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import StoreError, UnknownSymbolError
-from tradeloop_common.execution import fill_at_open
-from tradeloop_common.models import Controls, Fill, Order, OrderStatus, Side, TradingState
+from tradeloop_common.execution import fill_at_open, forbidden_at_open
+from tradeloop_common.models import Fill, Order, OrderStatus, Side
 from tradeloop_common.observability import logger
 
 MAX_ATTEMPTS = 10
@@ -45,7 +45,7 @@ def fill_session(session: date, deps: Dependencies) -> list[Order]:
 def _settle(order: Order, session: date, deps: Dependencies) -> Order:
     for attempt in range(MAX_ATTEMPTS):
         controls = deps.controls.get(deps.account_id)
-        why = _forbidden(order, controls)
+        why = forbidden_at_open(order.side, controls.trading_state)
         if why:
             return _close(order, OrderStatus.CANCELLED, why, deps)
         trade_day = order.session or session
@@ -91,14 +91,6 @@ def _settle(order: Order, session: date, deps: Dependencies) -> Order:
             return _close(order, OrderStatus.REJECTED, "insufficient cash at the open when the fill was booked", deps)
         time.sleep(0.01 * (attempt + 1))  # CONFLICT: the position or the controls moved; read again
     raise StoreError(f"order {order.order_id} kept conflicting with concurrent changes at the open; retry")
-
-
-def _forbidden(order: Order, controls: Controls) -> str | None:
-    if controls.trading_state is TradingState.HALTED:
-        return "the kill switch was HALTED before the open"
-    if controls.trading_state is TradingState.REDUCE_ONLY and order.side is Side.BUY:
-        return "trading was REDUCE_ONLY at the open: a buy would grow the position"
-    return None
 
 
 def _close(order: Order, status: OrderStatus, reason: str, deps: Dependencies) -> Order:

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from order_service.logic.context import Dependencies
+from order_service.logic.controls import set_state_by_rule
 from tradeloop_common.models import Difference, OrderStatus, Reconciliation, Side, TradingState
 from tradeloop_common.money import cents
 from tradeloop_common.observability import logger
@@ -84,14 +85,12 @@ def _must_halt(differences: list[Difference]) -> bool:
 
 
 def _halt(result: Reconciliation, deps: Dependencies) -> bool:
-    current = deps.controls.get(deps.account_id)
-    if current.trading_state is TradingState.HALTED:
-        return True
-    halted = current.model_copy(update={"trading_state": TradingState.HALTED, "updated_at": deps.clock.now()})
-    try:
-        deps.controls.put(deps.account_id, halted, expected_version=current.version)
-    except Exception:  # noqa: BLE001 - someone changed the controls meanwhile: the next session tries again
-        logger.exception("could not halt trading after a failed reconciliation")
-        return False
-    logger.error("kill switch HALTED by reconciliation", extra={"session": result.session.isoformat()})
-    return True
+    found = "; ".join(f"{d.what} ours {d.ours} broker {d.theirs}" for d in result.differences)
+    return set_state_by_rule(
+        deps.controls,
+        deps.account_id,
+        TradingState.HALTED,
+        "reconciliation",
+        f"the book and the {result.broker} broker disagree on {result.session}: {found}",
+        deps.clock.now(),
+    )

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from tradeloop_common.models import OrderStatus, RiskLimits, Side, TradingState
-from tradeloop_common.models.controls import GrossExposure, OrderNotional, PositionWeight
+from tradeloop_common.models.controls import GrossExposure, LossAction, LossLimit, OrderNotional, PositionWeight
 from tradeloop_common.models.order import INTENT_KEY_PREFIX
 from tradeloop_common.models.types import Symbol
 
@@ -83,13 +83,22 @@ class LimitsPatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra=_schema_of_a_change(
-            "max_order_notional", "max_position_weight", "max_gross_exposure", minProperties=1
+            "max_order_notional",
+            "max_position_weight",
+            "max_gross_exposure",
+            "max_daily_loss",
+            "max_drawdown",
+            "loss_action",
+            minProperties=1,
         ),
     )
 
     max_order_notional: OrderNotional | None = None
     max_position_weight: PositionWeight | None = None
     max_gross_exposure: GrossExposure | None = None
+    max_daily_loss: LossLimit | None = None
+    max_drawdown: LossLimit | None = None
+    loss_action: LossAction | None = None
 
     _not_null = field_validator("*", mode="before")(_omitted_not_null)
 
@@ -119,7 +128,13 @@ class UpdateControlsRequest(BaseModel):
 
     trading_state: TradingState | None = None
     limits: LimitsPatch | None = None
-    reason: Annotated[str | None, Field(max_length=200, description="Kept in the log with the change")] = None
+    reason: Annotated[
+        str | None,
+        Field(
+            max_length=200,
+            description="Kept in GET /controls/history with the change; required to resume (loosen the state)",
+        ),
+    ] = None
 
     _not_null = field_validator("trading_state", "limits", mode="before")(_omitted_not_null)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from tradeloop_common.models import Controls, Order
+from tradeloop_common.models import Controls, ControlsChange, Order
 
 
 class OrderList(BaseModel):
@@ -13,3 +13,7 @@ class OrderList(BaseModel):
 
 
 ControlsOut = Controls
+
+
+class ControlsHistory(BaseModel):
+    changes: list[ControlsChange]

@@ -4,6 +4,16 @@ variables {
   dlq_names        = ["tradeloop-order-intents-dlq.fifo"]
   create_api_alarm = true
   api_id           = "abc123"
+  custom_metric_alarms = {
+    trading-halted = {
+      description         = "The kill switch is HALTED"
+      namespace           = "tradeloop"
+      metric_name         = "TradingHalted"
+      dimensions          = { service = "order" }
+      threshold           = 1
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+    }
+  }
 }
 
 run "alarms_cover_dlq_kill_switch_and_api" {
@@ -15,7 +25,7 @@ run "alarms_cover_dlq_kill_switch_and_api" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.kill_switch[0].metric_name == "TradingHalted" && aws_cloudwatch_metric_alarm.kill_switch[0].threshold == 1
+    condition     = aws_cloudwatch_metric_alarm.custom["trading-halted"].metric_name == "TradingHalted" && aws_cloudwatch_metric_alarm.custom["trading-halted"].threshold == 1
     error_message = "The kill switch alarm fires on TradingHalted >= 1."
   }
 
