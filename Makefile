@@ -51,8 +51,8 @@ demo: install ## fresh machine -> running stack, model trained and published, de
 test: install ## every suite: unit, integration, e2e (browser), iac (terraform)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-unit: install ## fast tests, no emulator
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+test-unit: install ## fast tests, no emulator, no training (the slow ones run in `make test`)
+	$(PY) -m pytest tests/unit -m "not slow" $(PYTEST_ARGS)
 
 test-integration: install ## through the local router against moto server
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # the whole bench harness: in `make test`, not `make test-unit`
 def test_bench_quick_prints_figures_beside_the_alternative(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     proc = subprocess.run(

@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from ml_fixtures import random_walk_bars, tiny_config
 
 from ml.config import GateSpec
@@ -23,6 +24,7 @@ def _quiet(_: str) -> None:
     pass
 
 
+@pytest.mark.slow  # Keras training: in `make test`, not `make test-unit`
 def test_gate_promotes_random_walks_at_most_at_its_level() -> None:
     # Given 24 seeded random walks of 2,000 days (nothing to predict)
     passed, by_test, old_rule = 0, np.zeros(4, dtype=int), 0
@@ -60,6 +62,7 @@ def _with_leak(s: Samples) -> Samples:
     )
 
 
+@pytest.mark.slow  # Keras training: in `make test`, not `make test-unit`
 def test_a_planted_nonlinear_leak_is_refused_as_likely_look_ahead_naming_the_feature() -> None:
     # Given a random walk whose samples carry a leaked column (the shared feature code stays causal,
     # so the truncation check cannot see it: it came in with the data)

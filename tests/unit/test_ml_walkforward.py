@@ -45,6 +45,7 @@ def test_purge_shorter_than_label_horizon_is_refused(samples: Samples, bars: dic
         run_walk_forward(samples, bars, replace(TrainConfig(), purge=1), candidates=())
 
 
+@pytest.mark.slow  # Keras training: in `make test`, not `make test-unit`
 def test_permuted_labels_give_chance_auc_out_of_sample(samples: Samples, bars: dict[str, Bars]) -> None:
     # Given labels shuffled across all samples (features no longer carry information)
     rng = np.random.default_rng(123)
