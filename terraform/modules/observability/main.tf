@@ -64,6 +64,26 @@ resource "aws_cloudwatch_metric_alarm" "kill_switch" {
   tags = var.tags
 }
 
+resource "aws_cloudwatch_metric_alarm" "market_data_late" {
+  count = var.create ? 1 : 0
+
+  alarm_name          = "${var.name}-market-data-late"
+  alarm_description   = "After the daily ingest some symbols still lack the session's bar (custom metric ${var.freshness_metric.namespace}/${var.freshness_metric.name} >= 1): the signal step HOLDs them."
+  namespace           = var.freshness_metric.namespace
+  metric_name         = var.freshness_metric.name
+  dimensions          = var.freshness_metric.dimensions
+  statistic           = "Maximum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this[0].arn]
+  ok_actions          = [aws_sns_topic.this[0].arn]
+
+  tags = var.tags
+}
+
 resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   count = var.create && var.create_api_alarm ? 1 : 0
 

@@ -16,6 +16,7 @@ output "alarm_names" {
   value = concat(
     [for a in aws_cloudwatch_metric_alarm.dlq_depth : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.kill_switch : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.market_data_late : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.api_5xx : a.alarm_name],
   )
 }
@@ -23,7 +24,7 @@ output "alarm_names" {
 output "custom_metric_alarms" {
   description = "Alarms on metrics the code emits (custom namespaces): name -> namespace, metric_name, dimensions."
   value = {
-    for a in aws_cloudwatch_metric_alarm.kill_switch : a.alarm_name => {
+    for a in concat(aws_cloudwatch_metric_alarm.kill_switch, aws_cloudwatch_metric_alarm.market_data_late) : a.alarm_name => {
       namespace = a.namespace, metric_name = a.metric_name, dimensions = a.dimensions
     }
   }

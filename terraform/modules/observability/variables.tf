@@ -56,6 +56,16 @@ variable "kill_switch_metric" {
   default = {}
 }
 
+variable "freshness_metric" {
+  description = "Custom metric the market-data service emits after each session's ingest: universe symbols still without the session's bar (0 = complete)."
+  type = object({
+    namespace  = optional(string, "tradeloop")
+    name       = optional(string, "SymbolsBehind")
+    dimensions = optional(map(string), { service = "marketdata" })
+  })
+  default = {}
+}
+
 variable "create_api_alarm" {
   description = "Create a 5xx alarm for the HTTP API given in api_id."
   type        = bool
