@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from dashboard.client import ApiError, get_client, new_client_order_id
 from dashboard.components import api_error, money, num, page_header, short_time
 
-dash.register_page(__name__, path="/controls", name="Controls", title="tradeloop · controls", order=5)
+dash.register_page(__name__, path="/controls", name="Controls", title="tradeloop · controls", order=6)
 
 STATES = [
     ("ACTIVE", "Active", "trade normally"),
