@@ -40,8 +40,9 @@ def test_dispatch_calls_the_named_handler_and_refuses_other_kinds() -> None:
     ("module", "kinds"),
     [
         ("order_service.main", {EventKind.HTTP, EventKind.SQS, EventKind.SESSION}),
-        ("portfolio_service.main", {EventKind.HTTP, EventKind.SCHEDULE}),
-        ("signal_service.main", {EventKind.HTTP, EventKind.SCHEDULE}),
+        ("portfolio_service.main", {EventKind.HTTP, EventKind.SCHEDULE, EventKind.PIPELINE}),
+        ("signal_service.main", {EventKind.HTTP, EventKind.SCHEDULE, EventKind.PIPELINE}),
+        ("marketdata_service.main", {EventKind.HTTP, EventKind.SCHEDULE}),
     ],
 )
 def test_every_service_handler_target_imports(

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-# The daily pipeline's own events (EventBridge, custom source): ``detail.session`` names the session.
-PIPELINE_SOURCE = "tradeloop.pipeline"
+from tradeloop_common.pipeline import SOURCE as PIPELINE_SOURCE
+
+# The daily pipeline's own events (EventBridge, custom source ``tradeloop_common.pipeline.SOURCE``):
+# ``detail.session`` names the session.
 SESSION_OPEN_KNOWN = "Session Open Known"  # the session's bars are in: its open can be filled
 
 
@@ -17,6 +19,7 @@ class EventKind(StrEnum):
     SQS = "sqs"
     SCHEDULE = "schedule"
     SESSION = "session"
+    PIPELINE = "pipeline"
     UNKNOWN = "unknown"
 
 
@@ -28,6 +31,8 @@ def kind_of(event: dict[str, Any]) -> EventKind:
         return EventKind.SQS
     if event.get("source") == PIPELINE_SOURCE and event.get("detail-type") == SESSION_OPEN_KNOWN:
         return EventKind.SESSION
+    if event.get("source") == PIPELINE_SOURCE:  # a step of the daily pipeline finished (tradeloop_common.pipeline)
+        return EventKind.PIPELINE
     if event.get("detail-type") == "Scheduled Event" or event.get("source") == "aws.events":
         return EventKind.SCHEDULE
     return EventKind.UNKNOWN
