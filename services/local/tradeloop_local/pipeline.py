@@ -116,7 +116,9 @@ def print_run(run: PipelineRun, log: Log = print) -> None:
     if not run.steps:
         return
     ingest = run.steps[0].result or {}
-    if ingest.get("symbols") is not None:
+    if ingest.get("rerun"):
+        log(f"[ingest] session {ingest['session']}: already ingested, nothing new fetched; nothing written")
+    elif ingest.get("symbols") is not None:
         log(
             f"[ingest] session {ingest['session']} from {ingest['provider']}: {ingest['appended']} bar(s) appended, "
             f"{ingest['corrections']} restated, universe {', '.join(ingest['universe']['symbols']) or 'empty'} "

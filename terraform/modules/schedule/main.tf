@@ -7,6 +7,7 @@
 ################################################################################
 
 resource "aws_scheduler_schedule" "this" {
+  #checkov:skip=CKV_AWS_297:The input holds no data (the scheduled time); an AWS-owned key encrypts it, a customer key would only add cost.
   count = var.create ? 1 : 0
 
   name                         = var.name
