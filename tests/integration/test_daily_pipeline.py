@@ -147,12 +147,32 @@ def test_a_late_provider_fires_the_freshness_metric_the_alarm_watches(
     assert record["service"] == "marketdata" and record["SymbolsBehind"] in (4.0, [4.0])
 
 
-def test_a_holiday_stops_the_pipeline_at_its_first_step(pipeline_stack: dict[str, Any], local_runtime: Any) -> None:
-    before = _versions(pipeline_stack, "bars/")
-    # When the schedule fires on Presidents' Day 2013 (a weekday, no session)
-    fired = datetime(2013, 2, 18, 21, 30, tzinfo=UTC)
+@pytest.mark.parametrize(
+    ("holiday", "fired"),
+    [
+        (date(2013, 2, 18), datetime(2013, 2, 18, 21, 30, tzinfo=UTC)),  # Presidents' Day, 16:30 EST
+        (date(2024, 7, 4), datetime(2024, 7, 4, 20, 30, tzinfo=UTC)),  # Independence Day, 16:30 EDT
+    ],
+)
+def test_a_holiday_stops_the_pipeline_at_its_first_step(
+    pipeline_stack: dict[str, Any], local_runtime: Any, holiday: date, fired: datetime
+) -> None:
+    before = _versions(pipeline_stack, "bars/"), _versions(pipeline_stack, "quality/")
+    # When the schedule fires on a holiday (a weekday: the cron fires, there is no session)
     run = run_pipeline(local_runtime.pools, fired_at=fired, poller=local_runtime.poller, log=lambda _: None)
-    # Then the ingest step finds no session and no later step runs
+    # Then the ingest step finds no session, writes nothing, and no later step runs
     assert [s.name for s in run.steps] == ["ingest"]
-    assert run.stopped == "ingest skipped: 2013-02-18 is not a XNYS session (or it has not closed yet)"
-    assert _versions(pipeline_stack, "bars/") == before and _signals_at(pipeline_stack, date(2013, 2, 18)) == {}
+    assert run.stopped == f"ingest skipped: {holiday} is not a XNYS session (or it has not closed yet)"
+    assert (_versions(pipeline_stack, "bars/"), _versions(pipeline_stack, "quality/")) == before
+    assert _signals_at(pipeline_stack, holiday) == {}
+
+
+def test_every_alpaca_response_the_pipeline_got_parses_with_alpaca_pys_models(local_runtime: Any) -> None:
+    from alpaca.data.models import BarSet
+
+    # Given every body the local fake provider served the market-data function in this module
+    assert local_runtime.market.sent, "the pipeline asked the fake provider for bars"
+    for body in local_runtime.market.sent:
+        # Then each is Alpaca's documented shape, as alpaca-py's own models read it
+        assert set(body) == {"bars", "next_page_token"}
+        assert all(bar.close > 0 for bars in BarSet(body["bars"]).data.values() for bar in bars)

@@ -11,6 +11,7 @@ from importlib import resources
 
 import pytest
 
+from tradeloop_common.dal.bars import Bars
 from tradeloop_common.freshness import sessions_behind, stale_reason
 from tradeloop_common.schedule import get_schedule
 
@@ -81,7 +82,6 @@ def test_the_signal_service_and_the_backtest_share_the_stale_rule() -> None:
 
     from ml.backtest import live_targets
     from signal_service.logic.run_signals import stale_reason as service_rule
-    from tradeloop_common.dal.bars import Bars
 
     days = [date(2024, 7, 1), date(2024, 7, 2), date(2024, 7, 3)]
     one = tuple(Decimal(1) for _ in days)
@@ -98,3 +98,38 @@ def test_the_signal_service_and_the_backtest_share_the_stale_rule() -> None:
     fresh = [service_rule(bars, utc(f"{d}T21:00:00"), 1) is None for d in decisions]
     assert fresh == [True, True, False, False]
     assert list(targets) == [0.25, 0.25, 0.25, 0.25]  # a stale day decides nothing: the target is kept
+
+
+def test_the_local_scheduler_fires_at_new_york_time_across_the_dst_change() -> None:
+    from tradeloop_local.scheduler import Scheduler
+
+    now = {"at": utc("2024-03-08T21:00:00")}
+    scheduler = Scheduler({}, 0, clock=lambda: now["at"])
+    # Given Friday 2024-03-08 before 16:30 New York (21:30 UTC, EST) / Then nothing is due yet
+    assert scheduler.next_fire == utc("2024-03-08T21:30:00") and scheduler.due() is None
+    # When 16:30 New York passes / Then that firing is due, and the next is Monday 16:30 EDT = 20:30 UTC
+    now["at"] = utc("2024-03-08T21:31:00")
+    assert scheduler.due() == utc("2024-03-08T21:30:00")
+    assert scheduler.next_fire == utc("2024-03-11T20:30:00") and scheduler.due() is None
+
+
+def test_replay_walks_the_calendars_sessions_up_to_the_data() -> None:
+    from tradeloop_local.replay import trading_days
+
+    class Repo:
+        def symbols(self) -> list[str]:
+            return ["IBM"]
+
+        def get(self, symbol: str) -> Bars:
+            days = (date(2024, 7, 1), date(2024, 7, 2), date(2024, 7, 8))  # a feed that skipped 07-03 and 07-05
+            one = tuple(Decimal(1) for _ in days)
+            return Bars("IBM", days, one, one, one, one, one)
+
+    # The holiday is no trading day; sessions missing from the data still are; nothing after the data
+    assert trading_days(Repo(), date(2024, 7, 1), date(2024, 7, 31)) == [  # type: ignore[arg-type]
+        date(2024, 7, 1),
+        date(2024, 7, 2),
+        date(2024, 7, 3),
+        date(2024, 7, 5),
+        date(2024, 7, 8),
+    ]

@@ -113,7 +113,8 @@ class LocalRuntime:
                 "IAM not enforced: the stack has no roles (Python bootstrap); handlers run as the administrator"
             )
         for service, env in envs.items():
-            self.pools[service] = LambdaPool(service, env, self.concurrency)
+            # One market-data instance: it runs once a session (and serves a rare quality request).
+            self.pools[service] = LambdaPool(service, env, 1 if service == "marketdata" else self.concurrency)
         for pool in self.pools.values():
             pool.warm()
         self._server = make_server(self.host, self.port, create_app(self.pools), threaded=True)
