@@ -21,6 +21,7 @@ import pytest
 from signal_fixtures import publish_logistic_model, wipe_signals
 
 from tests.conftest import table_count
+from tests.utils import loud
 from tradeloop_local.pipeline import run_pipeline
 
 SYMBOLS = ("AAPL", "GOOG", "IBM", "MSFT")
@@ -30,7 +31,7 @@ VERSION = "v-pipeline"
 @pytest.fixture(scope="module")
 def pipeline_stack(aws_env: dict[str, Any], local_runtime: Any) -> Iterator[dict[str, Any]]:
     if not aws_env["info"].iam_enforced:
-        print("SKIPPED: IAM enforcement of the pipeline (no roles: Terraform could not run)", file=sys.__stderr__)
+        loud("SKIPPED: IAM enforcement of the pipeline (no roles: Terraform could not run)")
     publish_logistic_model(aws_env, VERSION, SYMBOLS)
     wipe_signals(aws_env)
     yield aws_env
