@@ -85,12 +85,12 @@ demo-model: ## train and publish a model into the running local stack (skipped u
 	else echo "NOTE: ml/ not present yet: no model trained"; fi
 
 .PHONY: demo-pipeline
-demo-pipeline: ## the daily pipeline for 2013-03-01: the fake provider's sessions after the seeding cutoff (2013-02-15) are appended
-	@echo "demo: the stack's bars stop at 2013-02-15; the daily pipeline for 2013-03-01 appends the sessions since from the"
-	@echo "demo: local fake provider (real sample days in Alpaca's format). No model is live yet, so the universe comes from"
-	@echo "demo: TRADELOOP_SIGNAL_SYMBOLS (what a new deployment collects before its first model) and the signals HOLD"
-	@TRADELOOP_SIGNAL_SYMBOLS=AAPL,GOOG,IBM,MSFT $(MAKE) --no-print-directory pipeline SESSION=2013-03-01 \
-	  || echo "NOTE: the pipeline did not complete (see above)"
+demo-pipeline: ## the pipeline's ingest for 2013-03-01: the fake provider's sessions after the seeding cutoff (2013-02-15)
+	@echo "demo: the stack's bars stop at 2013-02-15; the daily pipeline's ingest for 2013-03-01 appends the sessions since"
+	@echo "demo: from the local fake provider (real sample days in Alpaca's format). No model is live yet: the universe is"
+	@echo "demo: TRADELOOP_SIGNAL_SYMBOLS (what a new deployment collects before its first model), and it stops after ingest"
+	@TRADELOOP_SIGNAL_SYMBOLS=AAPL,GOOG,IBM,MSFT $(PY) -m tradeloop_local pipeline --session 2013-03-01 --until ingest \
+	  || echo "NOTE: the ingest did not complete (see above)"
 
 .PHONY: demo-replay
 demo-replay: ## paper-trade the last two months of the sample through the live loop (fills the dashboard)

@@ -66,7 +66,9 @@ def run_pipeline(
     poller: QueuePoller | None = None,
     log: Log = print,
     timeout: float = 300,
+    until: str | None = None,
 ) -> PipelineRun:
+    """``until``: stop after that step (e.g. ``ingest`` to backfill bars without deciding)."""
     event = first_event(session, fired_at)
     run = PipelineRun(session.isoformat() if session else None)
     for step in steps():
@@ -90,6 +92,8 @@ def run_pipeline(
         run.session = run.session or result.get("session") or (result.get("announced") or {}).get("session")
         log(f"[pipeline] {step.name} ({step.service}) done in {time.perf_counter() - started:.1f}s")
         announced = result.get("announced")
+        if until == step.name:
+            break
         if not announced:
             run.stopped = f"{step.name} announced nothing"
             break
@@ -160,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tradeloop pipeline", description=__doc__)
     parser.add_argument("--session", type=date.fromisoformat, help="the session, YYYY-MM-DD (default: today's)")
     parser.add_argument("--at", help="act as the schedule firing at this ISO time instead (e.g. a holiday)")
+    parser.add_argument(
+        "--until", choices=[s.name for s in steps()], help="stop after this step (--until ingest: backfill bars only)"
+    )
     args = parser.parse_args(argv)
     try:
         info = read_stack()
@@ -175,9 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     runtime = LocalRuntime(info=info, poll=False, concurrency=1).start()
     try:
         fired_at = datetime.fromisoformat(args.at.replace("Z", "+00:00")) if args.at else None
-        run = run_pipeline(
-            runtime.pools, session=args.session if not fired_at else None, fired_at=fired_at, poller=runtime.poller
-        )
+        session = args.session if not fired_at else None
+        run = run_pipeline(runtime.pools, session=session, fired_at=fired_at, poller=runtime.poller, until=args.until)
         print_run(run)
     finally:
         runtime.stop()
