@@ -138,6 +138,10 @@ def run_signals(
     # with the reason instead of vanishing.
     universe = traded_universe(model.manifest, deps.limits.symbols)
     wanted = symbols or [*universe.symbols, *universe.outside]
+    if not wanted and not model.usable:
+        # No live model, so no universe: each symbol with bars gets a HOLD that says why (none can
+        # trade without a model), rather than a run that answers nothing.
+        wanted = deps.bars.symbols()
     age_limit = deps.limits.max_bar_age_days if max_bar_age is None else max_bar_age
     outcome = RunOutcome(as_of=as_of, model_version=model.version)
     for symbol in sorted(set(wanted)):
