@@ -6,7 +6,9 @@ else (a 422 for a known symbol, an in-window date or a whole quantity is still a
 - symbols: only those with market data (the sample's four); an unknown one is 422 by design;
 - dates: inside the one window, 1970-01-01 to one day after now, and history's `from` <= `to`;
 - next_token: only one a previous page returned; a generated one is 400 by design (forged tokens are
-  covered in tests/integration/test_bad_input.py).
+  covered in tests/integration/test_bad_input.py);
+- the controls' reason: never blank, since resuming from HALTED needs one and whether a change
+  resumes depends on the state before it (a blank one is 422 by design, tests/integration/test_controls*).
 Negative cases are sent as generated.
 
 Used by tests/integration/test_openapi_fuzz.py, and by the CLI:
@@ -58,6 +60,8 @@ def _fix_body(body: dict[str, Any]) -> None:
         body["symbols"] = [known_symbol(s) for s in body["symbols"]]
     if body.get("as_of") is not None:
         body["as_of"] = in_window(body["as_of"])
+    if "trading_state" in body and not str(body.get("reason") or "").strip():
+        body["reason"] = "fuzzed change"
 
 
 @schemathesis.hook

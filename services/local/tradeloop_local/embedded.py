@@ -91,7 +91,11 @@ def reset_caches() -> None:
     from tradeloop_common.dal import reset_caches as reset_dal
 
     reset_dal()
-    for module in ("order_service.logic.dependencies", "signal_service.logic.dependencies"):
+    for module in (
+        "order_service.logic.dependencies",
+        "signal_service.logic.dependencies",
+        "marketdata_service.logic.dependencies",
+    ):
         if module in sys.modules:
             sys.modules[module].get_dependencies.cache_clear()
 
@@ -158,7 +162,7 @@ def tail(log: Path | None, lines: int = 15) -> str:
 def provision_and_seed(endpoint_url: str, cfg: LocalConfig, fresh: bool = False, log: Log = print) -> StackInfo:
     """Create the resources (Terraform, or the boto3 bootstrap: tfstack.provision), seed the
     sample bars (and the account where Terraform did not open it), write the stack file."""
-    from tradeloop_local.seed import seed_account, seed_bars
+    from tradeloop_local.seed import seed_account, seed_bars, seed_marketdata_secret
     from tradeloop_local.tfstack import provision
 
     use_admin(endpoint_url)
@@ -167,6 +171,8 @@ def provision_and_seed(endpoint_url: str, cfg: LocalConfig, fresh: bool = False,
     reset_caches()
     seed_bars()
     seed_account()  # a no-op where Terraform opened it
+    marketdata = info.functions.get("marketdata")
+    seed_marketdata_secret(marketdata.environment.get("TRADELOOP_MARKETDATA_SECRET_ARN") if marketdata else None)
     if not info.iam_enforced:
         log("IAM: NOT enforced (the Python bootstrap creates no roles); handlers run as the administrator")
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
