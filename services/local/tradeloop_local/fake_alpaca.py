@@ -490,8 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     state = FakeAlpaca(cash=Decimal(args.cash))
     print(
         f"fake Alpaca on http://127.0.0.1:{args.port}: TRADELOOP_BROKER=alpaca "
-        f"TRADELOOP_ALPACA_URL=http://127.0.0.1:{args.port} TRADELOOP_ALPACA_KEY_ID={state.key_id} "
-        f"TRADELOOP_ALPACA_SECRET_KEY={state.secret_key}",
+        f"TRADELOOP_ALPACA_URL=http://127.0.0.1:{args.port} APCA_API_KEY_ID={state.key_id} "
+        f"APCA_API_SECRET_KEY={state.secret_key}",
         flush=True,
     )
     make_server("127.0.0.1", args.port, create_app(state), threaded=True).serve_forever()
