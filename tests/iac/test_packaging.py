@@ -238,8 +238,8 @@ def test_the_order_package_trades_with_the_alpaca_fake_without_pandas(
         env = {
             "TRADELOOP_BROKER": "alpaca",
             "TRADELOOP_ALPACA_URL": fake.url,
-            "TRADELOOP_ALPACA_KEY_ID": fake.state.key_id,
-            "TRADELOOP_ALPACA_SECRET_KEY": fake.state.secret_key,
+            "APCA_API_KEY_ID": fake.state.key_id,
+            "APCA_API_SECRET_KEY": fake.state.secret_key,
         }
         code = (
             "import sys; sys.path[:0] = sys.argv[1:]\n"
