@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import botocore.endpoint
 import pytest
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
+from tradeloop_local.config import admin_aws_env
 from tradeloop_local.embedded import admin_client, free_port, running_emulator
 
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=5)
@@ -92,6 +95,44 @@ def test_the_administrator_is_left_alone_unless_every_client_is_targeted(emulato
 def test_a_plan_with_rates_out_of_range_is_refused(emulator: str) -> None:
     r = requests.put(f"{emulator}/_tradeloop/faults", json={"throttle": 0.7, "error": 0.7}, timeout=10)
     assert r.status_code == 400 and "sum" in r.json()["error"]
+
+
+def test_the_services_s3_client_keeps_retrying_after_an_instance_lifetime_of_not_modified_reads(
+    emulator: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore's standard retry mode spends a budget on every retry and refills it only on 2xx
+    answers; the bars are revalidated with If-None-Match, so a warm instance's S3 answers are 304s.
+    Under that mode, after about 36 retried 5xx the client stopped retrying for good, and intents
+    failed on transient S3 errors until SQS sent them to the DLQ (found by `make reliability`)."""
+    from tradeloop_common.dal.aws import client, reset_clients
+
+    s3 = _client(emulator, "s3")
+    s3.create_bucket(Bucket="bars-budget")
+    etag = s3.put_object(Bucket="bars-budget", Key="bars/daily/AAPL.csv", Body=b"date,open\n")["ETag"]
+    for key, value in admin_aws_env(emulator).items():
+        monkeypatch.setenv(key, value)
+    # The backoff between retries is real time; what is tested is whether a retry happens at all.
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=lambda _s: None))
+    reset_clients()
+    try:
+        services_s3 = client("s3")
+        # Given one S3 request in five failing with a 500, the rest answered 304 Not Modified
+        _faults(emulator, error=0.2, services=["s3"], seed=11)
+        failures = 0
+        # When a warm instance revalidates its bars 300 times
+        for _ in range(300):
+            try:
+                services_s3.get_object(Bucket="bars-budget", Key="bars/daily/AAPL.csv", IfNoneMatch=etag)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in ("304", "NotModified"):
+                    failures += 1
+        injected = requests.get(f"{emulator}/_tradeloop/faults", timeout=10).json()["injected"]["s3"]["error"]
+    finally:
+        _faults(emulator)
+        reset_clients()
+    # Then every 500 was retried away (the seed makes the draws fixed: no six in a row here)
+    assert injected > 50
+    assert failures == 0
 
 
 def test_fault_injection_is_off_until_asked_for(tmp_path: Path) -> None:
