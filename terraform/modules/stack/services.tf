@@ -49,6 +49,9 @@ locals {
         actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
         resources = [module.queue.queue_arn]
       }
+      # A message that can never be processed is moved to the DLQ by the function itself: failed,
+      # SQS FIFO would dead-letter the later messages of its group with it (handle_order_intents).
+      DeadLetterSend = { actions = ["sqs:SendMessage"], resources = [module.queue.dlq_arn] }
     })
     portfolio = merge(local.read_bars, {
       TablesRead = {
