@@ -132,6 +132,29 @@ class _DeterministicOS:
         return getattr(os, name)
 
 
+def _isolate_backend_creation(rng: Any) -> None:
+    """moto creates a region's (or partition's) backend on first use, and some draw from its random
+    source as they do (an IAM backend gives each of its 1,500 built-in policies a random id). When
+    that first use falls is not the same live and in a replay (after a snapshot, a partition left
+    out of it is created again by whichever request touches it first), so a creation must leave the
+    random source where it found it, or the request's own draws (message ids, receipt handles)
+    come out different."""
+    from moto.core.base_backend import AccountSpecificBackend
+
+    original = AccountSpecificBackend.__getitem__
+
+    def getitem(self: Any, region_name: str) -> Any:
+        if region_name in dict.keys(self) or (region_name == "global" and "aws" in dict.keys(self)):
+            return original(self, region_name)
+        state = rng.getstate()
+        try:
+            return original(self, region_name)
+        finally:
+            rng.setstate(state)
+
+    AccountSpecificBackend.__getitem__ = getitem  # type: ignore[method-assign]
+
+
 class Determinism:
     """Record the clock values a request reads and seed moto's random source, so replay gives the
     same state; installed once per emulator process."""
@@ -151,6 +174,7 @@ class Determinism:
             return
         self._original = core_utils.utcnow
         core_utils.utcnow = self.utcnow  # type: ignore[assignment] - unix_time() reads this global
+        _isolate_backend_creation(mock_random)
         for name in ("moto.sts.utils", "moto.s3.models"):
             module = importlib.import_module(name)
             module.os = _DeterministicOS(mock_random)  # type: ignore[attr-defined]
@@ -209,13 +233,18 @@ class Determinism:
 
     @contextlib.contextmanager
     def unrecorded(self) -> Iterator[None]:
-        """Clock reads that replay will not make (authorisation: replay skips it) must not take
-        recorded values either, or every later reading of the request shifts by one."""
+        """What replay will not run (authorisation: replay skips it) must neither take recorded
+        clock values nor move the random source, or the rest of the request reads other ones."""
+        from moto.moto_api._internal import mock_random
+
         mode, self._mode = self._mode, None
+        state = mock_random.getstate() if mode else None
         try:
             yield
         finally:
             self._mode = mode
+            if state is not None:
+                mock_random.setstate(state)
 
     @contextlib.contextmanager
     def replaying(self, seed: int, clock: list[int]) -> Iterator[None]:
@@ -760,6 +789,7 @@ class StateStore:
                 "skipped": self.report.skipped,
                 "torn_bytes": self.report.torn_bytes,
                 "divergent": self.report.divergent,
+                "divergences": self.report.divergences,
                 "seconds": round(self.report.seconds, 3),
             },
         }
