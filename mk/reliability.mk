@@ -10,3 +10,7 @@ RELIABILITY_ARGS ?=
 
 reliability: install ## fault injection + kills + schemathesis on a scratch stack: prints lost/duplicated/reconciliation figures
 	$(PY) scripts/reliability.py $(RELIABILITY_ARGS)
+
+.PHONY: bench-persistence
+bench-persistence: install ## what keeping the emulator's state costs: per request, snapshots, restarts with N orders
+	$(PY) scripts/bench_persistence.py $(BENCH_ARGS)
