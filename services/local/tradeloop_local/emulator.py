@@ -98,7 +98,8 @@ class _SerialApp:
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         path = environ["PATH_INFO"][len(CONTROL_PREFIX) :]
         method = environ["REQUEST_METHOD"]
-        status, body = "404 Not Found", {"error": f"no control route {method} {path!r}"}
+        status = "404 Not Found"
+        body: dict[str, Any] = {"error": f"no control route {method} {path!r}"}
         try:
             request = _read_json(environ) if method in ("POST", "PUT") else {}
             if path == "iam" and method == "GET":

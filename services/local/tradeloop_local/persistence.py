@@ -175,7 +175,7 @@ class Determinism:
         if self._original is not None:
             return
         self._original = core_utils.utcnow
-        core_utils.utcnow = self.utcnow  # type: ignore[assignment] - unix_time() reads this global
+        core_utils.utcnow = self.utcnow  # type: ignore[assignment]  # unix_time() reads this global
         _isolate_backend_creation(mock_random)
         for name in ("moto.sts.utils", "moto.s3.models"):
             module = importlib.import_module(name)
@@ -272,7 +272,7 @@ def _backend_dicts() -> dict[tuple[str, str], Any]:
     where there is a choice)."""
     from moto.core.base_backend import BackendDict
 
-    in_use = {id(b) for b in BackendDict._instances}
+    in_use = {id(b) for b in BackendDict._instances}  # type: ignore[misc]
     homes: dict[int, tuple[str, str]] = {}
     found: dict[int, Any] = {}
     for name, module in sorted(sys.modules.items()):
@@ -317,7 +317,7 @@ def _versioned_key_store(cls: type, versions: list[tuple[str, list[Any]]]) -> An
     return store
 
 
-def _plain_dict(cls: type, items: dict[str, Any]) -> Any:
+def _plain_dict(cls: Any, items: dict[str, Any]) -> Any:
     """A dict subclass rebuilt without its __setitem__: DynamoDB's item attributes check the item's
     size on every set, which unpickling key by key made quadratic (9 s for 10,000 orders)."""
     rebuilt = cls.__new__(cls)
@@ -418,8 +418,8 @@ def load_backends(data: bytes) -> None:
         for (account, region), backend in fresh_iam.items():
             if region not in dict.keys(live[account]):
                 dict.__setitem__(live[account], region, backend)
-        if live not in BackendDict._instances:
-            BackendDict._instances.append(live)
+        if live not in BackendDict._instances:  # type: ignore[misc]
+            BackendDict._instances.append(live)  # type: ignore[misc]
     _recount_managed_policy_attachments()
 
 
@@ -427,6 +427,7 @@ def _recount_managed_policy_attachments() -> None:
     """AWS-managed policies were restored by reference to fresh objects: count their attachments."""
     from moto.iam.models import iam_backends
 
+    backend: Any
     for _, _, backend in iam_backends.iter_backends():
         counts: dict[str, int] = {}
         for holder in (*backend.roles.values(), *backend.users.values(), *backend.groups.values()):
@@ -448,10 +449,9 @@ def _sqs_fingerprint() -> tuple[tuple[str, int, int], ...]:
     the dead-letter queue, an expired in-flight message back to visible)?"""
     from moto.sqs.models import sqs_backends
 
+    backends: list[Any] = [backend for _, _, backend in sqs_backends.iter_backends()]
     return tuple(
-        (q.name, len(q._messages), len(q.pending_messages))
-        for _, _, backend in sqs_backends.iter_backends()
-        for q in backend.queues.values()
+        (q.name, len(q._messages), len(q.pending_messages)) for backend in backends for q in backend.queues.values()
     )
 
 
