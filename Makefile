@@ -44,6 +44,7 @@ status: ## each local component: up, unresponsive, dead or absent
 demo: install ## fresh machine -> running stack, model trained and published, demo order, URLs
 	@start=$$(date +%s); \
 	$(PY) -m tradeloop_local up && \
+	$(MAKE) --no-print-directory demo-pipeline && \
 	$(MAKE) --no-print-directory demo-model && \
 	$(MAKE) --no-print-directory demo-replay && \
 	$(PY) -m tradeloop_local targets && \
@@ -85,6 +86,14 @@ demo-model: ## train and publish a model into the running local stack (skipped u
 	  eval "$$($(PY) -m tradeloop_local env)" && $(MAKE) --no-print-directory train-and-publish FORCE=1 \
 	  || echo "NOTE: no model went live (see above); signals will HOLD until one does"; \
 	else echo "NOTE: ml/ not present yet: no model trained"; fi
+
+.PHONY: demo-pipeline
+demo-pipeline: ## the pipeline's ingest for 2013-03-01: the fake provider's sessions after the seeding cutoff (2013-02-15)
+	@echo "demo: the stack's bars stop at 2013-02-15; the daily pipeline's ingest for 2013-03-01 appends the sessions since"
+	@echo "demo: from the local fake provider (real sample days in Alpaca's format). No model is live yet: the universe is"
+	@echo "demo: TRADELOOP_SIGNAL_SYMBOLS (what a new deployment collects before its first model), and it stops after ingest"
+	@TRADELOOP_SIGNAL_SYMBOLS=AAPL,GOOG,IBM,MSFT $(PY) -m tradeloop_local pipeline --session 2013-03-01 --until ingest \
+	  || echo "NOTE: the ingest did not complete (see above)"
 
 .PHONY: demo-replay
 demo-replay: ## paper-trade the last two months of the sample through the live loop (fills the dashboard)

@@ -35,6 +35,7 @@ NAV = [
     ("Signals", "/signals"),
     ("Orders", "/orders"),
     ("Model", "/model"),
+    ("Data", "/data"),
     ("Controls", "/controls"),
 ]
 

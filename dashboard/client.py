@@ -22,6 +22,9 @@ from dashboard.config import DashboardSettings, get_settings
 HINT_START_STACK = "Start the local stack with `make up` (or `make demo`), or point TRADELOOP_API_URL at a running API."
 HINT_NO_SIGNALS = "No signals yet: run `make train-and-publish`, then `make signals` (or press “Run signals now”)."
 HINT_NO_MODEL = "No model yet: run `make train-and-publish`."
+HINT_NO_QUALITY = (
+    "No quality report yet: run the daily pipeline (`make pipeline SESSION=YYYY-MM-DD`) or `python -m ml ingest`."
+)
 HINT_AUTH = "The API refused the request: in AWS set TRADELOOP_API_SIGV4=true and allow execute-api:Invoke."
 SLOW_CALL_SECONDS = 1.0
 NO_CREDENTIALS = "no_credentials"  # an ApiError raised before sending: nothing to sign with
@@ -260,6 +263,12 @@ class ApiClient:
 
     def current_model(self) -> dict[str, Any]:
         return self._signal_call("GET", "/models/current", HINT_NO_MODEL) or {}
+
+    # ----------------------------------------------------------------------------- market data
+
+    def data_quality(self, symbol: str | None = None) -> dict[str, Any]:
+        """The latest ingest's quality report (GET /marketdata/quality)."""
+        return self._signal_call("GET", "/marketdata/quality", HINT_NO_QUALITY, params={"symbol": symbol}) or {}
 
 
 def new_client_order_id() -> str:

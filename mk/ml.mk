@@ -44,3 +44,11 @@ replay: ## replay the live loop (scheduler -> signal -> SQS -> order -> snapshot
 .PHONY: signals
 signals: ## run the signal job now on the running local stack and show the signals (AS_OF=YYYY-MM-DD optional)
 	$(PY) -m tradeloop_local signals --run $(if $(AS_OF),--as-of $(AS_OF),)
+
+# The daily pipeline (issue 9): ingest -> snapshot -> signal -> intents for one session, against the
+# running local stack and its fake market-data provider (tradeloop_local.fake_market).
+SESSION ?=
+
+.PHONY: pipeline
+pipeline: ## run the daily pipeline for SESSION=YYYY-MM-DD on the running local stack (bars appended, quality report, signals)
+	$(PY) -m tradeloop_local pipeline $(if $(SESSION),--session $(SESSION),)

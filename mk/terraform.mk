@@ -29,8 +29,10 @@ endef
 
 # A fresh copy of terraform/ (and the JSON contracts the stack module reads) to init and test in.
 define tf_copy
-	rm -rf $(TF_COPY) && mkdir -p $(TF_COPY)/services $(TF_COPY)/dashboard && \
+	rm -rf $(TF_COPY) && mkdir -p $(TF_COPY)/services/common/tradeloop_common/calendars $(TF_COPY)/dashboard && \
 	cp -r terraform $(TF_COPY)/terraform && cp services/*.json $(TF_COPY)/services/ && \
+	cp services/common/tradeloop_common/*.json $(TF_COPY)/services/common/tradeloop_common/ && \
+	cp services/common/tradeloop_common/calendars/*.json $(TF_COPY)/services/common/tradeloop_common/calendars/ && \
 	cp dashboard/contract.json $(TF_COPY)/dashboard/ && \
 	find $(TF_COPY) \( -name .terraform -o -name '*.tfstate*' -o -name .terraform.lock.hcl -o -name '*.tfvars' \) \
 	  -prune -exec rm -rf {} +

@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", help="CSV file or folder (with --source csv)")
     p.add_argument("--symbols", help="comma-separated")
     p.add_argument("--if-missing", action="store_true", help="only symbols not yet in the bucket")
+    p.add_argument("--replace", action="store_true", help="replace a stored series that differs (else refused)")
+    p.add_argument(
+        "--sort", action="store_true", help="sort rows out of date order (else refused); counted in the report"
+    )
 
     p = sub.add_parser("evaluate", help="walk-forward evaluation of all candidates and baselines")
     _train_args(p)
@@ -90,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where missing bars come from; csv stores the --symbols found in --path first",
     )
     p.add_argument("--path", help="CSV file or folder of <SYMBOL>.csv (with --ingest-source csv)")
+    p.add_argument("--replace", action="store_true", help="replace stored series the CSV files differ from")
     p.add_argument("--no-promote", action="store_true")
     p.add_argument("--force", action="store_true", help="promote even if the gate refuses")
     return parser
@@ -112,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "ingest":
             syms = args.symbols.split(",") if args.symbols else None
-            pipeline.ingest(args.source, syms, args.path, args.if_missing)
+            pipeline.ingest(args.source, syms, args.path, args.if_missing, replace=args.replace, sort=args.sort)
         elif args.command == "evaluate":
             pipeline.evaluate(_config(args), args.source)
         elif args.command == "train":
@@ -139,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "train-and-publish":
             cfg = _config(args)
             pipeline.train_and_publish(
-                cfg, args.ingest_source, promote=not args.no_promote, force=args.force, path=args.path
+                cfg,
+                args.ingest_source,
+                promote=not args.no_promote,
+                force=args.force,
+                path=args.path,
+                replace=args.replace,
             )
     except (IngestError, LookAheadError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

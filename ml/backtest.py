@@ -30,6 +30,7 @@ from tradeloop_common.execution import (
     plan_rebalance,
     release_pending,
 )
+from tradeloop_common.freshness import stale_reason
 from tradeloop_common.loss_limits import loss_breach, tightens
 from tradeloop_common.models import Controls, Position, Side
 from tradeloop_common.policy import policy_target_weights, target_weights
@@ -195,16 +196,21 @@ def live_targets(
     scores every bar of each symbol's history in one pass, then the policy runs over the decision
     days starting flat, as the live service does with an empty signals table. Like the service,
     a day scores the last bar on or before it, and decides nothing (keeps the target) when that
-    bar is older than ``max_bar_age_days`` trading days or the model is still warming up."""
+    bar is older than ``max_bar_age_days`` sessions (tradeloop_common.freshness) or the model is still
+    warming up."""
     out: dict[str, np.ndarray] = {}
     for symbol, b in bars.items():
         cols = [np.array([float(v) for v in col]) for col in (b.open, b.high, b.low, b.close, b.volume)]
         prob = predictor.predict_series(*cols)
         last = np.array([b.count_upto(d) - 1 for d in days])
-        bar_day = np.array(
-            [b.dates[i] if i >= 0 else d for i, d in zip(last, days, strict=True)], dtype="datetime64[D]"
+        # The signal service's own stale-data rule (sessions of the exchange calendar), day by day.
+        fresh = np.array(
+            [
+                i >= 0 and stale_reason(symbol, b.dates[i], d, max_bar_age_days) is None
+                for i, d in zip(last, days, strict=True)
+            ],
+            dtype=bool,
         )
-        fresh = (last >= 0) & (np.busday_count(bar_day, np.array(days, dtype="datetime64[D]")) <= max_bar_age_days)
         p = np.where(fresh, prob[np.maximum(last, 0)], np.nan)
         out[symbol] = policy_target_weights(p, policy, symbol)  # the symbol's weight in the manifest
     return out

@@ -7,13 +7,10 @@ split/dividend-adjusted prices (when the source has an adjusted close).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,38 +18,12 @@ import numpy as np
 
 from ml.config import BARS_HEADER, SAMPLE_SYMBOLS, bars_key, storage
 
-# Header spellings seen in Yahoo ("Adj Close") and Stooq ("Data"/"Otwarcie" is the Polish
-# export; the English one is "Date,Open,High,Low,Close,Volume") exports, normalised.
-_ALIASES: dict[str, str] = {
-    "date": "date",
-    "timestamp": "date",
-    "time": "date",
-    "open": "open",
-    "high": "high",
-    "low": "low",
-    "close": "close",
-    "volume": "volume",
-    "vol": "volume",
-    "adj_close": "adj_close",
-    "adjclose": "adj_close",
-    "adj._close": "adj_close",
-}
+# The validation rules live in the shared package, so the CSV ingest and the market-data service
+# (its providers) apply one copy; these names stay importable from here.
+from tradeloop_common.ohlcv import IngestError, ParsedBars, check_symbol, parse_csv
+
+__all__ = ["Bars", "IngestError", "parse_bars_csv", "read_bars_file", "sample_bars"]
 REQUIRED: tuple[str, ...] = BARS_HEADER
-# Adjusted data and rounding in exports: tolerate tiny OHLC inconsistencies.
-_OHLC_TOL = 1e-4
-
-
-class IngestError(ValueError):
-    """Bad input data, with where it is: file, row (1-based line in the file) and column."""
-
-    def __init__(self, file: str, message: str, row: int | None = None, column: str | None = None):
-        self.file, self.row, self.column, self.message = file, row, column, message
-        where = file
-        if row is not None:
-            where += f", row {row}"
-        if column is not None:
-            where += f", column '{column}'"
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -64,6 +35,9 @@ class Bars:
     low: np.ndarray
     close: np.ndarray
     volume: np.ndarray
+    # What validation dropped or sorted (lines), for the quality report; not part of the data.
+    duplicate_rows: list[int] = field(default_factory=list, compare=False)
+    unsorted_rows: list[int] = field(default_factory=list, compare=False)
 
     def __len__(self) -> int:
         return len(self.dates)
@@ -94,93 +68,29 @@ class Bars:
         return str(self.dates[-1]) if len(self) else ""
 
 
-def _norm(name: str) -> str:
-    return name.strip().strip('"').lower().replace(" ", "_")
+def _from_parsed(parsed: ParsedBars) -> Bars:
+    b = parsed.bars
+    cols = [np.array([getattr(x, c) for x in b], dtype=np.float64) for c in ("open", "high", "low", "close", "volume")]
+    dates = np.array([x.day for x in b], dtype="datetime64[D]")
+    return Bars(parsed.symbol, dates, *cols, duplicate_rows=parsed.duplicate_rows, unsorted_rows=parsed.unsorted_rows)
 
 
-def _number(raw: str, file: str, row: int, column: str) -> float:
-    text = raw.strip()
-    try:
-        value = float(text)
-    except ValueError:
-        raise IngestError(file, f"not a number: {raw!r}", row, column) from None
-    if not math.isfinite(value):
-        raise IngestError(file, f"missing or non-finite value: {raw!r}", row, column)
-    return value
+def parse_bars_csv(text: str, file: str, symbol: str, adjust: bool = True, sort: bool = False) -> Bars:
+    """Parse a Yahoo/Stooq/tradeloop daily CSV with the shared rules (tradeloop_common.ohlcv); raise
+    :class:`IngestError` naming file, row and column. Unsorted rows are refused unless ``sort``."""
+    return _from_parsed(parse_csv(text, file, symbol, adjust, sort))
 
 
-def _finish(symbol: str, file: str, rows: list[tuple[int, date, list[float]]], adjust: bool) -> Bars:
-    """Sort, de-duplicate and check a parsed table; ``rows`` hold (line, date, [o,h,l,c,v,(adj)])."""
-    if not rows:
-        raise IngestError(file, "no data rows")
-    rows.sort(key=lambda r: (r[1], r[0]))  # stable on line number: unsorted input is fine
-    kept: list[tuple[int, date, list[float]]] = []
-    for line, day, values in rows:
-        if kept and kept[-1][1] == day:
-            if kept[-1][2] == values:
-                continue  # exact repeat (e.g. two overlapping exports concatenated)
-            raise IngestError(
-                file, f"duplicate date {day} with different values (also row {kept[-1][0]})", line, "date"
-            )
-        kept.append((line, day, values))
-    arr = np.array([v for _, _, v in kept], dtype=np.float64)
-    o, h, lo, c, v = (arr[:, i] for i in range(5))
-    if adjust and arr.shape[1] > 5:
-        # Scale OHLC by adj_close/close (splits and dividends), volume inversely, so returns
-        # and the paper broker's fills see no artificial jumps.
-        factor = arr[:, 5] / c
-        o, h, lo, c, v = o * factor, h * factor, lo * factor, arr[:, 5], v / factor
-    return Bars(symbol, np.array([d for _, d, _ in kept], dtype="datetime64[D]"), o, h, lo, c, v)
-
-
-def parse_bars_csv(text: str, file: str, symbol: str, adjust: bool = True) -> Bars:
-    """Parse a Yahoo/Stooq/tradeloop daily CSV; raise :class:`IngestError` naming file, row, column."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise IngestError(file, "empty file") from None
-    columns = {_ALIASES.get(_norm(h), _norm(h)): i for i, h in enumerate(header)}
-    for name in REQUIRED:
-        if name not in columns:
-            raise IngestError(file, f"missing column (header is {header})", 1, name)
-    fields = [*REQUIRED[1:], *(["adj_close"] if "adj_close" in columns else [])]
-    rows: list[tuple[int, date, list[float]]] = []
-    for line, record in enumerate(reader, start=2):
-        if not record or all(not x.strip() for x in record):
-            continue
-        if len(record) < len(header):
-            raise IngestError(file, f"expected {len(header)} fields, got {len(record)}", line)
-        raw_date = record[columns["date"]].strip()
-        try:
-            day = date.fromisoformat(raw_date[:10])
-        except ValueError:
-            raise IngestError(file, f"not an ISO date (YYYY-MM-DD): {raw_date!r}", line, "date") from None
-        values = [_number(record[columns[f]], file, line, f) for f in fields]
-        o, h, lo, c, v = values[:5]
-        for name, value in zip(("open", "high", "low", "close"), (o, h, lo, c), strict=True):
-            if value <= 0:
-                raise IngestError(file, f"price must be > 0, got {value}", line, name)
-        if v < 0:
-            raise IngestError(file, f"volume must be >= 0, got {v}", line, "volume")
-        if len(values) > 5 and values[5] <= 0:
-            raise IngestError(file, f"price must be > 0, got {values[5]}", line, "adj_close")
-        if h < max(o, c, lo) * (1 - _OHLC_TOL):
-            raise IngestError(file, f"high {h} is below open/close/low", line, "high")
-        if lo > min(o, c) * (1 + _OHLC_TOL):
-            raise IngestError(file, f"low {lo} is above open/close", line, "low")
-        rows.append((line, day, values))
-    return _finish(symbol, file, rows, adjust)
-
-
-def read_bars_file(path: Path, symbol: str | None = None) -> Bars:
+def read_bars_file(path: Path, symbol: str | None = None, sort: bool = False) -> Bars:
+    name = (symbol or path.stem).upper()
+    check_symbol(name, str(path))  # before reading: a file named ^GSPC.csv is refused with the rule
     try:
         text = path.read_text()
     except FileNotFoundError:
         raise IngestError(str(path), "no such file") from None
     except (IsADirectoryError, UnicodeDecodeError) as exc:
         raise IngestError(str(path), f"not a CSV text file ({exc.__class__.__name__})") from None
-    return parse_bars_csv(text, str(path), (symbol or path.stem).upper())
+    return parse_bars_csv(text, str(path), name, sort=sort)
 
 
 def csv_files(path: Path, symbols: Sequence[str] | None = None) -> list[Path]:
@@ -254,6 +164,21 @@ def put_bars(bars: Bars, s3: Any | None = None, bucket: str | None = None) -> st
     key = bars_key(bars.symbol)
     s3.put_object(Bucket=bucket, Key=key, Body=bars.to_csv().encode(), ContentType="text/csv")
     return f"s3://{bucket}/{key}"
+
+
+def stored_bars(symbol: str, s3: Any | None = None, bucket: str | None = None) -> Bars | None:
+    """The symbol's stored series, or None when the bucket has none."""
+    from botocore.exceptions import ClientError
+
+    s3 = s3 or s3_client()
+    bucket = bucket or storage().data_bucket
+    try:
+        body = s3.get_object(Bucket=bucket, Key=bars_key(symbol))["Body"].read().decode()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return parse_bars_csv(body, f"s3://{bucket}/{bars_key(symbol)}", symbol.upper())
 
 
 def get_bars(symbol: str, s3: Any | None = None, bucket: str | None = None) -> Bars:

@@ -34,7 +34,9 @@ from ml.registry import Registry
 from ml.report import write_html, write_plots
 from ml.table import print_table, table_rows
 from ml.trials import ledger_path, record_trial
+from tradeloop_common.dal.quality import LATEST_KEY, QualityStore, cli_report_key
 from tradeloop_common.features import FEATURE_NAMES, FEATURE_PARAMS, LOOKBACK
+from tradeloop_common.quality import assess, summary_lines
 
 Log = Callable[[str], None]
 
@@ -52,14 +54,19 @@ def ingest(
     path: str | None = None,
     if_missing: bool = False,
     log: Log = _log,
+    replace: bool = False,
+    sort: bool = False,
 ) -> list[str]:
-    """Validate bars and store them as ``bars/daily/<SYMBOL>.csv`` in the data bucket."""
+    """Validate bars (the shared rules: tradeloop_common.ohlcv) and store them as
+    ``bars/daily/<SYMBOL>.csv`` in the data bucket; print the quality report and store it beside
+    the data (``quality/``). A stored series is replaced only with ``replace`` (an identical one is
+    left alone); unsorted input is refused unless ``sort``."""
     st = storage()
     s3 = dataset.s3_client()
     if source == "csv":
         if not path:
             raise ValueError("--path is required with --source csv (a CSV file or a folder of <SYMBOL>.csv)")
-        loaded = [dataset.read_bars_file(f) for f in dataset.csv_files(Path(path), symbols)]
+        loaded = [dataset.read_bars_file(f, sort=sort) for f in dataset.csv_files(Path(path), symbols)]
     else:
         syms = [s.upper() for s in (symbols or TrainConfig().symbols)]
         if if_missing:
@@ -71,9 +78,47 @@ def ingest(
         loaded = [fetch(s) for s in syms]
     uris = []
     for bars in loaded:
+        stored = dataset.stored_bars(bars.symbol, s3, st.data_bucket)
+        uri = f"s3://{st.data_bucket}/{dataset.bars_key(bars.symbol)}"
+        if stored is not None and stored.to_csv() == bars.to_csv():
+            uris.append(uri)
+            log(f"[ingest] {bars.symbol}: {len(bars)} bars {bars.first_date}..{bars.last_date} already in {uri}")
+            continue
+        if stored is not None and not replace:
+            raise dataset.IngestError(
+                uri,
+                f"already holds {len(stored)} bars {stored.first_date}..{stored.last_date}, and this {source} "
+                f"ingest of {len(bars)} bars {bars.first_date}..{bars.last_date} differs: pass --replace to "
+                "replace the series (the market-data service appends sessions to it itself)",
+            )
         uris.append(dataset.put_bars(bars, s3, st.data_bucket))
-        log(f"[ingest] {bars.symbol}: {len(bars)} bars {bars.first_date}..{bars.last_date} -> {uris[-1]}")
+        verb = "replaced" if stored is not None else "stored"
+        log(f"[ingest] {bars.symbol}: {len(bars)} bars {bars.first_date}..{bars.last_date} {verb} -> {uris[-1]}")
+    report = quality_report(loaded, source)
+    for line in summary_lines(report):
+        log(line)
+    QualityStore(st.data_bucket).put_if_changed(LATEST_KEY, report)
+    QualityStore(st.data_bucket).put_if_changed(cli_report_key(source), report)
     return uris
+
+
+def quality_report(loaded: Sequence[Bars], source: str) -> dict[str, Any]:
+    """The quality report of a CLI ingest (the same shape as the market-data service's)."""
+    symbols = []
+    for b in loaded:
+        days = [d.item() for d in b.dates]
+        symbols.append(
+            assess(
+                b.symbol,
+                days,
+                b.open.tolist(),
+                b.close.tolist(),
+                b.volume.tolist(),
+                duplicate_rows=len(b.duplicate_rows),
+                unsorted_rows=len(b.unsorted_rows),
+            )
+        )
+    return {"kind": "cli", "session": None, "provider": source, "symbols": symbols, "warnings": [], "missing": []}
 
 
 # ---------------------------------------------------------------------------------- run dirs
@@ -302,13 +347,14 @@ def train_and_publish(
     force: bool = False,
     path: str | None = None,
     log: Log = _log,
+    replace: bool = False,
 ) -> dict[str, Any]:
     """ingest-if-needed -> evaluate (walk-forward) -> train -> publish -> promote (gated).
 
     ``ingest_source`` ``csv`` stores the bars of ``cfg.symbols`` found in ``path`` (file or folder)
     first; ``sample`` and ``yfinance`` fetch only the symbols missing from the data bucket."""
     t0 = time.perf_counter()
-    ingest(ingest_source, cfg.symbols, path=path, if_missing=ingest_source != "csv", log=log)
+    ingest(ingest_source, cfg.symbols, path=path, if_missing=ingest_source != "csv", log=log, replace=replace)
     loaded = _load(cfg, "s3")
     run_dir, ev = evaluate(cfg, "s3", loaded=loaded, log=log)
     train(run_dir, loaded=loaded, log=log)

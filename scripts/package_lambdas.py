@@ -3,7 +3,7 @@
 
 Outputs (default ``build/lambda/``), the file names Terraform reads:
 
-* ``order.zip``, ``portfolio.zip``, ``signal.zip``: the service package
+* ``order.zip``, ``portfolio.zip``, ``signal.zip``, ``marketdata.zip``: the service package
   (``services/<name>/<name>_service``) at the zip root; handler ``<pkg>.main.lambda_handler``.
 * ``layer-common.zip``: ``services/common/tradeloop_common`` plus the runtime dependencies of
   ``services/common/requirements.txt`` under ``python/``, except NumPy.
@@ -11,6 +11,8 @@ Outputs (default ``build/lambda/``), the file names Terraform reads:
   ``services/signal/requirements.txt`` (by default onnxruntime). NumPy alone is about 65 MB
   unzipped (OpenBLAS), which would break the 50 MB budget of order and portfolio, and only
   ``tradeloop_common.features`` (signal's path) imports it.
+* ``layer-marketdata.zip``: ``services/marketdata/requirements.txt`` (alpaca-py, which imports
+  pandas and NumPy at import time, and requests) under ``python/``.
 
 Dependencies are installed for the Lambda platform, not this machine's:
 ``pip install --platform manylinux2014_x86_64 --only-binary=:all: --python-version 3.11``
@@ -23,7 +25,8 @@ Determinism: entries are sorted, every timestamp is 1980-01-01, permissions are 
 no ``__pycache__``/``.pyc`` (pip runs with ``--no-compile``), so the same inputs give the
 same sha256 and ``terraform plan`` shows no change.
 
-Budgets (unzipped, function + its layers): signal <= 200 MB, order and portfolio <= 50 MB.
+Budgets (unzipped, function + its layers): signal and marketdata <= 200 MB, order and portfolio
+<= 50 MB (Lambda's own limit is 250 MB).
 The script prints a size table and exits 1 when a budget is exceeded.
 
 Usage: python scripts/package_lambdas.py [--out DIR] [--no-deps] [--check-import]
@@ -74,7 +77,14 @@ SIGNAL_ONLY = {"numpy"}
 SIGNAL_LAYER_EXCLUDE = {"sympy", "mpmath", "coloredlogs", "humanfriendly", "protobuf", "flatbuffers"}
 
 MB = 1024 * 1024
-BUDGETS_MB = {"order": 50, "portfolio": 50, "signal": 200}
+BUDGETS_MB = {"order": 50, "portfolio": 50, "signal": 200, "marketdata": 200}
+SERVICE_NAMES = ("order", "portfolio", "signal", "marketdata")
+LAYERS_OF = {
+    "order": ["layer-common"],
+    "portfolio": ["layer-common"],
+    "signal": ["layer-common", "layer-signal"],
+    "marketdata": ["layer-common", "layer-marketdata"],
+}
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", "bin"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
@@ -317,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
         exclude=SIGNAL_ONLY,
     )
     signal = Layer("signal", [*moved, *signal_reqs], exclude=SIGNAL_LAYER_EXCLUDE)
+    marketdata_file = SERVICES / "marketdata" / "requirements.txt"
+    marketdata_reqs = lambda_requirements(read_requirements(marketdata_file), marketdata_file, overrides)
+    marketdata = Layer("marketdata", marketdata_reqs)
 
     artifacts: dict[str, Artifact] = {}
     pins: dict[str, dict[str, str]] = {}
@@ -324,26 +337,28 @@ def main(argv: list[str] | None = None) -> int:
     empty = cache / "empty"
     empty.mkdir(parents=True, exist_ok=True)
     provided: set[str] = set()
-    for layer in (common, signal):
+    for layer in (common, signal, marketdata):
         if args.no_deps:
             deps_dir, layer_pins = empty, {}
         else:
+            # A function has the common layer and its own: only the common layer's pins are provided.
             deps_dir, layer_pins = install_layer_deps(layer, args.python, cache, provided)
-            provided |= set(layer_pins)
+            if layer is common:
+                provided = set(layer_pins)
             layer_dirs.append(deps_dir)
         pins[layer.name] = layer_pins
         artifacts[f"layer-{layer.name}"] = write_zip(
             out / f"layer-{layer.name}.zip", layer_entries(deps_dir, layer.package_dir)
         )
 
-    for svc in ("order", "portfolio", "signal"):
+    for svc in SERVICE_NAMES:
         pkg = SERVICES / svc / f"{svc}_service"
         entries = function_entries(pkg)
         if not entries:
             print(f"warning: {pkg.relative_to(ROOT)} is empty or missing; packaging an empty zip", file=sys.stderr)
         artifacts[svc] = write_zip(out / f"{svc}.zip", entries)
 
-    layers_of = {"order": ["layer-common"], "portfolio": ["layer-common"], "signal": ["layer-common", "layer-signal"]}
+    layers_of = LAYERS_OF
     print(f"{'artifact':<16}{'files':>7}{'zipped MB':>11}{'unzipped MB':>13}  sha256")
     for a in artifacts.values():
         print(f"{a.name:<16}{a.files:>7}{a.zipped / MB:>11.2f}{a.unzipped / MB:>13.2f}  {a.sha256[:16]}")
@@ -372,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         # What the Lambda runtime provides (boto3 and its dependencies), for the import check only.
         runtime, _ = install_layer_deps(Layer("runtime", ["boto3"], ships_runtime=True), args.python, cache, set())
         modules = ["tradeloop_common", "aws_lambda_powertools", "aws_lambda_powertools.tracing", "pydantic"]
-        check_import([*layer_dirs, SERVICES / "common", runtime], [*modules, "numpy", "onnxruntime"])
+        check_import([*layer_dirs[:2], SERVICES / "common", runtime], [*modules, "numpy", "onnxruntime"])
+        check_import([layer_dirs[0], layer_dirs[2], SERVICES / "common", runtime], [*modules, "alpaca.data.historical"])
 
     if failed:
         print("package_lambdas: a size budget is exceeded", file=sys.stderr)

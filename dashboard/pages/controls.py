@@ -22,7 +22,7 @@ from dashboard.components import (
     table_style,
 )
 
-dash.register_page(__name__, path="/controls", name="Controls", title="tradeloop · controls", order=5)
+dash.register_page(__name__, path="/controls", name="Controls", title="tradeloop · controls", order=6)
 
 STATES = [
     ("ACTIVE", "Active", "trade normally"),

@@ -139,6 +139,44 @@ def test_the_deployment_trades_on_day_one(deployed: dict[str, Any]) -> None:
     assert sids["SnapshotsWrite"]["Action"] == ["dynamodb:PutItem"]
 
 
+def test_the_daily_pipeline_is_deployed_with_a_least_privilege_marketdata_role(deployed: dict[str, Any]) -> None:
+    outputs = deployed["outputs"]
+    data = outputs["stack"]["TRADELOOP_DATA_BUCKET"]
+    # Given envs/aws applied / Then the market-data function exists, with its own role
+    marketdata = outputs["function_names"]["marketdata"]
+    config = _client(deployed, "lambda").get_function_configuration(FunctionName=marketdata)
+    assert config["Role"].endswith(":role/tradeloop-marketdata-lambda")
+    # And the role writes bars/* and its own quality/* reports, nothing else, and reads its one secret
+    policy = _client(deployed, "iam").get_role_policy(
+        RoleName="tradeloop-marketdata-lambda", PolicyName="tradeloop-marketdata-least-privilege"
+    )["PolicyDocument"]["Statement"]
+    writes = {r for s in policy for r in s["Resource"] if "s3:PutObject" in s["Action"]}
+    assert writes == {f"arn:aws:s3:::{data}/bars/*", f"arn:aws:s3:::{data}/quality/*"}
+    secrets = [s for s in policy if any(a.startswith("secretsmanager:") for a in s["Action"])]
+    assert [(s["Action"], s["Resource"]) for s in secrets] == [
+        (["secretsmanager:GetSecretValue"], [outputs["marketdata_secret_arn"]])
+    ]
+    # And EventBridge Scheduler starts it 30 minutes after the close in New York time, with a role
+    # that may invoke that function only
+    schedule = _client(deployed, "scheduler").get_schedule(Name="tradeloop-daily-pipeline")
+    assert schedule["ScheduleExpression"] == "cron(30 16 ? * MON-FRI *)"
+    assert schedule["ScheduleExpressionTimezone"] == "America/New_York"
+    assert schedule["Target"]["Arn"] == config["FunctionArn"]
+    assert json.loads(schedule["Target"]["Input"])["time"] == "<aws.scheduler.scheduled-time>"
+    role = schedule["Target"]["RoleArn"].rsplit("/", 1)[1]
+    invoke = _client(deployed, "iam").get_role_policy(
+        RoleName=role, PolicyName=f"{role.removesuffix('-scheduler')}-invoke"
+    )
+    assert invoke["PolicyDocument"]["Statement"][0]["Resource"] == [config["FunctionArn"]]
+    # And each later step is started by the previous step's done event
+    events = _client(deployed, "events")
+    patterns = {
+        r["Name"]: json.loads(r["EventPattern"]) for r in events.list_rules(NamePrefix="tradeloop-pipeline-")["Rules"]
+    }
+    assert patterns["tradeloop-pipeline-snapshot"]["detail-type"] == ["Session Bars Ingested"]
+    assert patterns["tradeloop-pipeline-signal"]["detail-type"] == ["Session Snapshot Taken"]
+
+
 def test_every_alarm_on_our_own_metrics_watches_a_metric_the_code_emits(deployed: dict[str, Any]) -> None:
     alarms = _client(deployed, "cloudwatch").describe_alarms()["MetricAlarms"]
     custom = [a for a in alarms if not a["Namespace"].startswith("AWS/")]

@@ -44,7 +44,7 @@ def test_local_apply_then_no_changes_then_destroy(terraform: Terraform, workspac
     assert outputs["TRADELOOP_ORDER_QUEUE_URL"].endswith("/tradeloop-order-intents.fifo")
     assert outputs["AWS_ENDPOINT_URL"] == moto_server
     roles = json.loads(terraform.run(["output", "-json", "function_role_arns"], cwd).stdout)
-    assert set(roles) == {"order", "portfolio", "signal"}
+    assert set(roles) == {"order", "portfolio", "signal", "marketdata"}
 
     # And a second plan shows no changes (exit code 0; 2 would mean a diff)
     plan_s, plan = _timed(

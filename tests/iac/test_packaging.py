@@ -21,7 +21,7 @@ from tests.utils import loud
 pytestmark = pytest.mark.iac
 
 SCRIPT = REPO / "scripts" / "package_lambdas.py"
-ZIPS = ["order", "portfolio", "signal", "layer-common", "layer-signal"]
+ZIPS = ["order", "portfolio", "signal", "marketdata", "layer-common", "layer-signal", "layer-marketdata"]
 
 
 def _load():
@@ -66,7 +66,7 @@ def test_zip_entries_are_sorted_with_fixed_timestamps(code_only: tuple[Path, Pat
 
 def test_layout_matches_the_handlers(code_only: tuple[Path, Path]) -> None:
     out = code_only[0]
-    for svc in ("order", "portfolio", "signal"):
+    for svc in ("order", "portfolio", "signal", "marketdata"):
         pkg = REPO / "services" / svc / f"{svc}_service"
         if (pkg / "main.py").exists():
             with zipfile.ZipFile(out / f"{svc}.zip") as zf:
@@ -126,6 +126,9 @@ def test_full_packages_fit_the_budgets(full_package: tuple[Path, subprocess.Comp
     assert set(manifest["pins"]["signal"]) >= {"numpy", "onnxruntime"}
     assert {"aws-lambda-powertools", "pydantic"} <= set(manifest["pins"]["common"])
     assert not {"numpy", "boto3", "botocore"} & set(manifest["pins"]["common"])
+    # The market-data layer: Alpaca's SDK with what it imports (pandas, numpy), nothing the common layer has
+    assert {"alpaca-py", "pandas", "numpy", "requests"} <= set(manifest["pins"]["marketdata"])
+    assert not {"pydantic", "boto3", "aws-lambda-powertools"} & set(manifest["pins"]["marketdata"])
 
 
 @pytest.mark.slow
@@ -168,7 +171,7 @@ def test_signal_layer_loads_the_onnx_models_ml_exports(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("service", ["order", "portfolio", "signal"])
+@pytest.mark.parametrize("service", ["order", "portfolio", "signal", "marketdata"])
 def test_each_handler_imports_from_its_zip_and_layers(
     full_package: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path, service: str
 ) -> None:
@@ -180,7 +183,12 @@ def test_each_handler_imports_from_its_zip_and_layers(
         loud_skip("no python3.11 to stand in for the Lambda runtime")
     if not (REPO / "services" / service / f"{service}_service" / "main.py").exists():
         loud_skip(f"services/{service}/{service}_service/main.py does not exist yet")
-    layers = {"order": ["layer-common"], "portfolio": ["layer-common"], "signal": ["layer-common", "layer-signal"]}
+    layers = {
+        "order": ["layer-common"],
+        "portfolio": ["layer-common"],
+        "signal": ["layer-common", "layer-signal"],
+        "marketdata": ["layer-common", "layer-marketdata"],
+    }
     paths = []
     for name in [service, *layers[service]]:
         with zipfile.ZipFile(out / f"{name}.zip") as zf:

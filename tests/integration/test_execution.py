@@ -21,7 +21,7 @@ from tests.utils import money, order_body, post_order, set_controls
 from tradeloop_common.calendar import get_calendar
 from tradeloop_common.dal.bars import parse_bars
 from tradeloop_common.valuation import close_of
-from tradeloop_local.scheduler import scheduled_event, session_open_event
+from tradeloop_local.scheduler import bars_ingested_event, scheduled_event
 
 FRI, MON, TUE = date(2012, 6, 1), date(2012, 6, 4), date(2012, 6, 5)
 
@@ -58,7 +58,7 @@ def _rebalance(aws_env: dict[str, Any], local_runtime: Any, session: date, targe
 
 
 def _open(local_runtime: Any, session: date) -> dict[str, Any]:
-    return dict(local_runtime.pools["order"].invoke(session_open_event(session), timeout=120))
+    return dict(local_runtime.pools["order"].invoke(bars_ingested_event(session), timeout=120))
 
 
 def _orders(api: str, **params: Any) -> list[dict[str, Any]]:

@@ -18,9 +18,9 @@ import requests
 from botocore.exceptions import ClientError
 
 from tradeloop_local.lambda_pool import FunctionError
-from tradeloop_local.scheduler import session_open_event
+from tradeloop_local.scheduler import bars_ingested_event
 
-SERVICES = ("order", "portfolio", "signal")
+SERVICES = ("order", "portfolio", "signal", "marketdata")
 
 
 @pytest.fixture(scope="module")
@@ -88,22 +88,26 @@ def test_nobody_but_the_lambda_service_assumes_a_function_role(enforced: dict[st
     assert refused.value.response["Error"]["Code"] == "InvalidAccessKeyId"
 
 
-@pytest.fixture
-def order_policy_without(enforced: dict[str, Any]) -> Iterator[Any]:
-    """Take one statement out of the order role's policy (in the emulator); put it back after."""
+def _policy_without(enforced: dict[str, Any], service: str) -> Iterator[Any]:
+    """Take statements out of a function role's policy (in the emulator); put them back after."""
     iam = enforced["session"].client("iam")
-    role, name = "tradeloop-order-lambda", "tradeloop-order-least-privilege"
+    role, name = f"tradeloop-{service}-lambda", f"tradeloop-{service}-least-privilege"
     original = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
 
-    def remove(sid: str) -> None:
-        doc = {**original, "Statement": [s for s in original["Statement"] if s["Sid"] != sid]}
-        assert len(doc["Statement"]) == len(original["Statement"]) - 1, f"no statement {sid}"
+    def remove(*sids: str) -> None:
+        doc = {**original, "Statement": [s for s in original["Statement"] if s["Sid"] not in sids]}
+        assert len(doc["Statement"]) == len(original["Statement"]) - len(sids), f"no statement among {sids}"
         iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(doc))
 
     try:
         yield remove
     finally:
         iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(original))
+
+
+@pytest.fixture
+def order_policy_without(enforced: dict[str, Any]) -> Iterator[Any]:
+    yield from _policy_without(enforced, "order")
 
 
 def test_a_grant_removed_from_the_order_role_fails_the_fill_step_with_access_denied(
@@ -126,12 +130,12 @@ def test_a_grant_removed_from_the_order_role_fails_the_fill_step_with_access_den
     order_policy_without("SnapshotsWrite")
     # When Monday's open fills it and the function writes the snapshot at Monday's close
     with pytest.raises(FunctionError) as failed:
-        local_runtime.pools["order"].invoke(session_open_event(date(2012, 6, 4)))
+        local_runtime.pools["order"].invoke(bars_ingested_event(date(2012, 6, 4)))
     # Then the function fails with DynamoDB's AccessDeniedException, naming the action and the table
-    assert "AccessDeniedException" in str(failed.value), failed.value
-    assert "dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/tradeloop-snapshots" in str(
-        failed.value
-    )
+    # (the snapshot store wraps it in a StoreError: it is the cause, in the function's trace)
+    trace = failed.value.payload["trace"]
+    assert "AccessDeniedException" in trace, failed.value
+    assert "dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/tradeloop-snapshots" in trace
 
 
 def test_health_names_the_live_model_with_the_portfolio_role(enforced: dict[str, Any], local_api: str) -> None:
@@ -139,3 +143,63 @@ def test_health_names_the_live_model_with_the_portfolio_role(enforced: dict[str,
     checks = requests.get(f"{local_api}/health", timeout=30).json()["checks"]
     # Then the model check is an answer, never an access error
     assert not checks["model"].startswith("error"), checks
+
+
+@pytest.fixture
+def marketdata_policy_without(enforced: dict[str, Any]) -> Iterator[Any]:
+    yield from _policy_without(enforced, "marketdata")
+
+
+def test_the_marketdata_role_writes_bars_and_reports_only_and_reads_its_one_secret(
+    enforced: dict[str, Any], local_runtime: Any
+) -> None:
+    stack, endpoint = enforced["stack"], enforced["endpoint_url"]
+    session = _session_of(local_runtime, "marketdata")
+    s3 = session.client("s3", endpoint_url=endpoint)
+    # Given the market-data role / Then it may write bars/ (and its quality/ reports), nothing else
+    for key in ("models/tradeloop/LATEST", "research/notes.csv"):
+        bucket = stack["TRADELOOP_MODELS_BUCKET" if key.startswith("models") else "TRADELOOP_DATA_BUCKET"]
+        with pytest.raises(ClientError) as denied:
+            s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+        assert denied.value.response["Error"]["Code"] == "AccessDenied", key
+    # And it reads its one secret (the provider's keys), and no other
+    secret_arn = enforced["info"].functions["marketdata"].environment["TRADELOOP_MARKETDATA_SECRET_ARN"]
+    sm = session.client("secretsmanager", endpoint_url=endpoint)
+    assert json.loads(sm.get_secret_value(SecretId=secret_arn)["SecretString"])["key_id"]
+    other = (
+        enforced["session"]
+        .client("secretsmanager")
+        .create_secret(Name=f"someone-else-{uuid.uuid4().hex[:6]}", SecretString="{}")["ARN"]
+    )
+    with pytest.raises(ClientError) as denied:
+        sm.get_secret_value(SecretId=other)
+    assert denied.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException")
+
+
+@pytest.mark.parametrize(
+    ("sids", "action"),
+    [
+        (("BarsWrite",), "PutObject"),
+        (("PipelineAnnounce",), "PutEvents"),
+        (("ProviderKeysRead",), "GetSecretValue"),
+    ],
+)
+def test_a_grant_removed_from_the_marketdata_role_fails_the_pipeline_step(
+    enforced: dict[str, Any], local_runtime: Any, marketdata_policy_without: Any, sids: tuple[str, ...], action: str
+) -> None:
+    from signal_fixtures import publish_logistic_model
+
+    from tradeloop_local.pipeline import run_pipeline
+
+    # Given a live model (its universe is what is ingested) and the market-data role without one of its grants
+    publish_logistic_model(enforced, "v-iam")
+    marketdata_policy_without(*sids)
+    # When the pipeline runs a session whose bars are not stored yet (a new instance: the secret is read anew)
+    local_runtime.pools["marketdata"].close()
+    local_runtime.pools["marketdata"] = type(local_runtime.pools["marketdata"])(
+        "marketdata", local_runtime.pools["marketdata"]._env, 1
+    )
+    run = run_pipeline(local_runtime.pools, session=date(2013, 3, 1), log=lambda _: None)
+    # Then the first step fails with AccessDenied naming the action, and no later step runs
+    assert [s.name for s in run.steps] == ["ingest"] and run.stopped is not None
+    assert "AccessDenied" in run.stopped and action in run.stopped, run.stopped

@@ -13,7 +13,7 @@ from signal_fixtures import drain_queue
 
 from tests.conftest import table_count
 from tradeloop_common.valuation import close_of
-from tradeloop_local.scheduler import session_open_event
+from tradeloop_local.scheduler import bars_ingested_event
 
 FRI, MON = "2012-06-01", "2012-06-04"
 
@@ -71,7 +71,7 @@ def test_a_symbol_on_target_gets_no_order(local_runtime: Any, fresh_account: Any
     # Given IBM bought on Monday's open for a 10 % target
     _send_raw(aws_env, json.dumps(_intent({"IBM": 0.1})), "o1")
     drain_queue(local_runtime)
-    local_runtime.pools["order"].invoke(session_open_event(date.fromisoformat(MON)))
+    local_runtime.pools["order"].invoke(bars_ingested_event(date.fromisoformat(MON)))
     # When Monday's close asks for the same 10 % (and nothing for MSFT, held at 0)
     _send_raw(aws_env, json.dumps(_intent({"IBM": 0.1, "MSFT": 0.0}, session=MON)), "o2")
     drain_queue(local_runtime)

@@ -28,7 +28,7 @@ def test_the_stack_is_terraforms(aws_env: dict[str, Any]) -> None:
 
         pytest.skip("SKIPPED: Terraform could not run here; the stack is the Python bootstrap's")
     # Given the tests' stack / Then every service has its role and its Lambda environment
-    assert set(info.functions) == {"order", "portfolio", "signal"}
+    assert set(info.functions) == {"order", "portfolio", "signal", "marketdata"}
     assert all(f.environment["TRADELOOP_ACCOUNT_ID"] == "paper" for f in info.functions.values())
 
 

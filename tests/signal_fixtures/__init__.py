@@ -115,6 +115,38 @@ def publish(
     return manifest
 
 
+def publish_logistic_model(aws_env: dict[str, Any], version: str, symbols: tuple[str, ...] = SYMBOLS) -> None:
+    """Publish and promote a logistic ONNX model (no TensorFlow) whose universe is ``symbols``."""
+    rows = []
+    for symbol in symbols:
+        b = stack_bars(aws_env, symbol)
+        n = b.count_upto(date(2011, 12, 30))
+        feats, _ = compute_features(
+            *(np.array([float(v) for v in c[:n]]) for c in (b.open, b.high, b.low, b.close, b.volume))
+        )
+        rows.append(feats[LOOKBACK:])
+    x = np.vstack(rows)
+    onnx = logistic_onnx(np.linspace(-0.4, 0.4, len(FEATURE_NAMES)), 0.05)
+    manifest = {
+        "name": "tradeloop",
+        "version": version,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "model": {"kind": "mlp", "input_name": "features"},
+        "features": {"names": list(FEATURE_NAMES), "params": FEATURE_PARAMS, "window": 1, "bars_needed": LOOKBACK},
+        "scaler": {"mean": x.mean(axis=0).tolist(), "std": x.std(axis=0).tolist(), "clip": 5.0},
+        "policy": {"enter": 0.52, "exit": 0.48, "weight_when_long": 0.25, "weights": dict.fromkeys(symbols, 0.25)},
+        "training_data": {"symbols": list(symbols)},
+        "artifacts": {"model.onnx": {"sha256": hashlib.sha256(onnx).hexdigest()}},
+        "onnx_parity": {"max_abs_diff": 0.0},
+    }
+    s3, bucket = aws_env["session"].client("s3"), aws_env["stack"]["TRADELOOP_MODELS_BUCKET"]
+    s3.put_object(Bucket=bucket, Key=version_key("tradeloop", version, "model.onnx"), Body=onnx)
+    s3.put_object(Bucket=bucket, Key=version_key("tradeloop", version, "manifest.json"), Body=json.dumps(manifest))
+    s3.put_object(
+        Bucket=bucket, Key=latest_key("tradeloop"), Body=json.dumps({"version": version, "action": "promote"})
+    )
+
+
 def set_latest(aws_env: dict[str, Any], version: str | None, action: str = "promote") -> None:
     stack, s3 = aws_env["stack"], aws_env["session"].client("s3")
     key = latest_key(get_settings().model_name)

@@ -115,3 +115,31 @@ def test_equity_chart_draws_buy_and_hold_beside_the_account() -> None:
     fig = overview.equity_figure(["a", "b"], [100.0, 99.0], bench)
     assert [t.name for t in fig.data] == ["Equity", "Buy and hold"]
     assert [t.name for t in overview.equity_figure(["a", "b"], [100.0, 99.0], ([], [])).data] == ["Equity"]
+
+
+def test_data_page_marks_late_symbols_and_lists_every_warning() -> None:
+    data = page("data")
+    # Given a session's report with IBM late and a split-like jump on AAPL
+    report = {
+        "kind": "session",
+        "session": "2013-02-21",
+        "provider": "alpaca",
+        "complete": False,
+        "missing": ["IBM"],
+        "warnings": [],
+        "symbols": [
+            {
+                "symbol": "AAPL",
+                "rows": 3,
+                "jumps": [{"date": "2005-02-28"}],
+                "warnings": ["jump of -50%"],
+                "appended": ["2013-02-21"],
+            },
+            {"symbol": "IBM", "rows": 2, "jumps": [], "warnings": ["late: no bar for 2013-02-21 yet"], "appended": []},
+        ],
+    }
+    # Then the table says LATE for IBM, counts AAPL's jump and bar, and the warnings name their symbol
+    rows = {r["symbol"]: r for r in data.rows(report)}
+    assert rows["IBM"]["status"] == "LATE" and rows["AAPL"]["jumps"] == 1 and rows["AAPL"]["appended"] == 1
+    assert data.warnings(report) == ["AAPL: jump of -50%", "IBM: late: no bar for 2013-02-21 yet"]
+    assert "late: IBM" in str(data.render(report))

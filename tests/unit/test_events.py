@@ -11,7 +11,7 @@ from tradeloop_common.events import EventKind, dispatch, kind_of
 HTTP = {"version": "2.0", "requestContext": {"http": {"method": "GET", "path": "/health"}}}
 SQS = {"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}
 SCHEDULE = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
-SESSION = {"source": "tradeloop.pipeline", "detail-type": "Session Open Known", "detail": {"session": "2013-03-04"}}
+PIPELINE = {"source": "tradeloop.pipeline", "detail-type": "Session Bars Ingested", "detail": {"session": "2013-03-04"}}
 
 
 @pytest.mark.parametrize(
@@ -20,7 +20,7 @@ SESSION = {"source": "tradeloop.pipeline", "detail-type": "Session Open Known", 
         (HTTP, EventKind.HTTP),
         (SQS, EventKind.SQS),
         (SCHEDULE, EventKind.SCHEDULE),
-        (SESSION, EventKind.SESSION),
+        (PIPELINE, EventKind.PIPELINE),
         ({"foo": 1}, EventKind.UNKNOWN),
     ],
 )
@@ -39,9 +39,10 @@ def test_dispatch_calls_the_named_handler_and_refuses_other_kinds() -> None:
 @pytest.mark.parametrize(
     ("module", "kinds"),
     [
-        ("order_service.main", {EventKind.HTTP, EventKind.SQS, EventKind.SESSION}),
+        ("order_service.main", {EventKind.HTTP, EventKind.SQS, EventKind.PIPELINE}),
         ("portfolio_service.main", {EventKind.HTTP, EventKind.SCHEDULE}),
-        ("signal_service.main", {EventKind.HTTP, EventKind.SCHEDULE}),
+        ("signal_service.main", {EventKind.HTTP, EventKind.SCHEDULE, EventKind.PIPELINE}),
+        ("marketdata_service.main", {EventKind.HTTP, EventKind.SCHEDULE}),
     ],
 )
 def test_every_service_handler_target_imports(

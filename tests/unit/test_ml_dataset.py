@@ -33,7 +33,15 @@ BAD_CASES = [
     ("negative-price", GOOD.replace("10,11,9,10.5,1000", "10,11,-9,10.5,1000"), 2, "low", "> 0"),
     ("negative-volume", GOOD.replace("1200", "-5"), 3, "volume", ">= 0"),
     ("high-below-low", GOOD.replace("10.5,11.5,10,11,1200", "10.5,9,10,11,1200"), 3, "high", "below"),
-    ("conflicting-duplicate", GOOD + "2024-01-03,99,100,98,99,5\n", 5, "date", "duplicate date"),
+    (
+        "conflicting-duplicate",
+        GOOD.replace("2024-01-04,", "2024-01-03,99,100,98,99,5\n2024-01-04,"),
+        4,
+        "date",
+        "duplicate date",
+    ),
+    ("unsorted", GOOD + "2024-01-03,11,12,10.5,11.5,900\n", 5, "date", "ascending date order"),
+    ("index-symbol", GOOD, None, None, "^GSPC"),
     ("short-row", GOOD + "2024-01-05,1,2\n", 5, None, "expected 6 fields"),
     ("inf", GOOD.replace("1000", "inf"), 2, "volume", "non-finite"),
 ]
@@ -42,10 +50,14 @@ BAD_CASES = [
 @pytest.mark.parametrize(
     ("text", "row", "column", "fragment"), [c[1:] for c in BAD_CASES], ids=[c[0] for c in BAD_CASES]
 )
-def test_bad_csv_raises_naming_file_row_and_column(text: str, row: int, column: str | None, fragment: str) -> None:
-    # Given a broken export; When it is parsed; Then the error names the file, row and column
+def test_bad_csv_raises_naming_file_row_and_column(
+    text: str, row: int | None, column: str | None, fragment: str
+) -> None:
+    # Given a broken export (or a symbol the services would refuse); When it is parsed
+    symbol = "^GSPC" if fragment == "^GSPC" else "XYZ"
     with pytest.raises(IngestError) as info:
-        parse_bars_csv(text, "data/XYZ.csv", "XYZ")
+        parse_bars_csv(text, "data/XYZ.csv", symbol)
+    # Then the error names the file, row and column
     err = info.value
     assert (err.file, err.row, err.column) == ("data/XYZ.csv", row, column)
     assert fragment in str(err) and "data/XYZ.csv" in str(err)
@@ -61,12 +73,33 @@ def test_empty_file_and_header_only_are_errors() -> None:
             parse_bars_csv(text, "XYZ.csv", "XYZ")
 
 
-def test_unsorted_rows_are_sorted_and_exact_duplicates_dropped() -> None:
+def test_unsorted_rows_are_refused_unless_sorting_is_asked_and_then_counted() -> None:
+    # Given rows out of date order
     lines = GOOD.strip().split("\n")
     text = "\n".join([lines[0], lines[3], lines[1], lines[2], lines[1]]) + "\n"
-    bars = parse_bars_csv(text, "x.csv", "X")
+    # When parsed as they are / Then refused, naming the first row out of order and the fix
+    with pytest.raises(IngestError, match=r"row 3, column 'date'.*ascending date order.*--sort"):
+        parse_bars_csv(text, "x.csv", "X")
+    # When sorting is asked / Then sorted, the exact repeat dropped, both counted for the quality report
+    bars = parse_bars_csv(text, "x.csv", "X", sort=True)
     assert [str(d) for d in bars.dates] == ["2024-01-02", "2024-01-03", "2024-01-04"]
     np.testing.assert_array_equal(bars.close, [10.5, 11, 11.5])
+    assert bars.unsorted_rows == [3, 5] and bars.duplicate_rows == [5]
+
+
+def test_an_exact_repeat_of_a_row_is_dropped_and_counted() -> None:
+    lines = GOOD.strip().split("\n")
+    bars = parse_bars_csv("\n".join([*lines, lines[-1]]) + "\n", "x.csv", "X")
+    assert len(bars) == 3 and bars.duplicate_rows == [5] and bars.unsorted_rows == []
+
+
+def test_a_file_named_after_an_index_is_refused_with_the_rule(tmp_path: Path) -> None:
+    # Given Yahoo's S&P 500 export saved under its ticker / When it is read for ingest
+    (tmp_path / "^GSPC.csv").write_text(GOOD)
+    with pytest.raises(IngestError, match=r"symbol '\^GSPC' is refused: symbols must match") as info:
+        read_bars_file(tmp_path / "^GSPC.csv")
+    # Then the error says which rule and what to do
+    assert "GSPC.csv" in str(info.value)
 
 
 def test_yahoo_export_with_adj_close_is_adjusted() -> None:

@@ -7,16 +7,14 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-# The daily pipeline's own events (EventBridge, custom source): ``detail.session`` names the session.
-PIPELINE_SOURCE = "tradeloop.pipeline"
-SESSION_OPEN_KNOWN = "Session Open Known"  # the session's bars are in: its open can be filled
+from tradeloop_common.pipeline import SOURCE as PIPELINE_SOURCE
 
 
 class EventKind(StrEnum):
     HTTP = "http"
     SQS = "sqs"
     SCHEDULE = "schedule"
-    SESSION = "session"
+    PIPELINE = "pipeline"
     UNKNOWN = "unknown"
 
 
@@ -26,8 +24,8 @@ def kind_of(event: dict[str, Any]) -> EventKind:
     records = event.get("Records")
     if isinstance(records, list) and records and records[0].get("eventSource") == "aws:sqs":
         return EventKind.SQS
-    if event.get("source") == PIPELINE_SOURCE and event.get("detail-type") == SESSION_OPEN_KNOWN:
-        return EventKind.SESSION
+    if event.get("source") == PIPELINE_SOURCE:  # a step of the daily pipeline finished (tradeloop_common.pipeline)
+        return EventKind.PIPELINE
     if event.get("detail-type") == "Scheduled Event" or event.get("source") == "aws.events":
         return EventKind.SCHEDULE
     return EventKind.UNKNOWN

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -64,6 +64,7 @@ class SignalEnv(_EnvModel):
     model_check_seconds: Annotated[int, Field(ge=0, le=86400)] = Field(
         default=60, alias="TRADELOOP_MODEL_CHECK_SECONDS"
     )
+    # Sessions of the exchange calendar (tradeloop_common.freshness), not weekdays.
     max_bar_age_days: Annotated[int, Field(ge=0, le=365)] = Field(default=3, alias="TRADELOOP_MAX_BAR_AGE_DAYS")
     max_model_age_days: Annotated[int, Field(ge=0, le=3650)] = Field(default=180, alias="TRADELOOP_MAX_MODEL_AGE_DAYS")
     signal_symbols: str = Field(default="", alias="TRADELOOP_SIGNAL_SYMBOLS", pattern=r"^[A-Z0-9.,\-]*$")
@@ -73,7 +74,31 @@ class SignalEnv(_EnvModel):
         return [s for s in self.signal_symbols.split(",") if s]
 
 
-class Settings(TablesEnv, StorageEnv, QueueEnv, BrokerEnv, ExecutionEnv, SignalEnv):
+class MarketDataEnv(_EnvModel):
+    """Where the market-data service gets the session's bars (docs/architecture.md, market data)."""
+
+    marketdata_provider: Literal["alpaca", "stooq", "csv"] = Field(
+        default="alpaca", alias="TRADELOOP_MARKETDATA_PROVIDER"
+    )
+    # The provider's base URL; empty: its public endpoint. The embedded mode and the tests point it
+    # at tradeloop_local.fake_market.
+    marketdata_url: str = Field(default="", alias="TRADELOOP_MARKETDATA_URL")
+    marketdata_secret_arn: str = Field(default="", alias="TRADELOOP_MARKETDATA_SECRET_ARN")
+    marketdata_feed: Literal["sip", "iex"] = Field(default="sip", alias="TRADELOOP_MARKETDATA_FEED")
+    marketdata_adjustment: Literal["raw", "split", "all"] = Field(
+        default="raw", alias="TRADELOOP_MARKETDATA_ADJUSTMENT"
+    )
+    marketdata_path: str = Field(default="", alias="TRADELOOP_MARKETDATA_PATH")
+    catch_up_sessions: Annotated[int, Field(ge=1, le=250)] = Field(
+        default=30, alias="TRADELOOP_MARKETDATA_CATCH_UP_SESSIONS"
+    )
+    # Alpaca's own variable names: keys from the environment (a laptop) win over the secret (AWS).
+    alpaca_key_id: str = Field(default="", alias="APCA_API_KEY_ID")
+    alpaca_secret_key: str = Field(default="", alias="APCA_API_SECRET_KEY")
+    stooq_apikey: str = Field(default="", alias="TRADELOOP_STOOQ_APIKEY")
+
+
+class Settings(TablesEnv, StorageEnv, QueueEnv, BrokerEnv, ExecutionEnv, SignalEnv, MarketDataEnv):
     """Everything a service needs to find its tables, buckets and queue."""
 
     endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")

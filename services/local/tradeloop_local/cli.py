@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("replay", help="drive the live loop day by day: --start YYYY-MM-DD --end YYYY-MM-DD").set_defaults(
         fn=None
     )
+    sub.add_parser(
+        "pipeline", help="run the daily pipeline (ingest -> fill -> signal -> intents): --session YYYY-MM-DD"
+    ).set_defaults(fn=None)
     sub.add_parser("env", help="print exports pointing AWS clients at the local stack").set_defaults(fn=cmd_env)
     sub.add_parser(
         "target", help="exports for the running local stack unless AWS is configured; exit 2 when neither"
@@ -270,6 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         from tradeloop_local.replay import main as replay_main
 
         return replay_main(raw[1:])
+    if raw and raw[0] == "pipeline":
+        from tradeloop_local.pipeline import main as pipeline_main
+
+        return pipeline_main(raw[1:])
     if raw and raw[0] == "openapi":
         from tradeloop_local.openapi import main as openapi_main
 

@@ -92,7 +92,11 @@ def reset_caches() -> None:
     from tradeloop_common.dal import reset_caches as reset_dal
 
     reset_dal()
-    for module in ("order_service.logic.dependencies", "signal_service.logic.dependencies"):
+    for module in (
+        "order_service.logic.dependencies",
+        "signal_service.logic.dependencies",
+        "marketdata_service.logic.dependencies",
+    ):
         if module in sys.modules:
             sys.modules[module].get_dependencies.cache_clear()
 
@@ -205,7 +209,7 @@ def provision_and_seed(endpoint_url: str, cfg: LocalConfig, fresh: bool = False,
 
     fresh: the emulator holds nothing (first start, or after `make reset`). Otherwise it holds a
     stack already: only bars that are missing are seeded, so data written since is never replaced."""
-    from tradeloop_local.seed import seed_account, seed_bars
+    from tradeloop_local.seed import seed_account, seed_bars, seed_marketdata_secret
     from tradeloop_local.tfstack import provision
 
     use_admin(endpoint_url)
@@ -214,6 +218,8 @@ def provision_and_seed(endpoint_url: str, cfg: LocalConfig, fresh: bool = False,
     reset_caches()
     seed_bars(only_missing=not fresh)
     seed_account()  # a no-op where Terraform opened it
+    marketdata = info.functions.get("marketdata")
+    seed_marketdata_secret(marketdata.environment.get("TRADELOOP_MARKETDATA_SECRET_ARN") if marketdata else None)
     if not info.iam_enforced:
         log("IAM: NOT enforced (the Python bootstrap creates no roles); handlers run as the administrator")
     cfg.state_dir.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,8 @@ the ones the stack meets:
   the statement not apply, as in AWS, and ``s3:prefix`` is known for ListBucket.
 * Presigned S3 URLs (query-string auth) crashed authorisation (no Authorization header): here
   they are authorised as the identity that signed them.
+* Secrets Manager and EventBridge are authorised against resource ``*``: here against the secret
+  a request names and the event bus a PutEvents targets.
 * An administrator: the operator's tools (Terraform, seeding, publishing a model, the tests'
   own set-up) sign with fixed keys of a user holding AdministratorAccess.
 * The Lambda service's AssumeRole: :func:`lambda_credentials` gives a function's role
@@ -316,6 +318,44 @@ def _patched_dynamodb_authenticate(self: Any, resource: str = "*") -> None:
     _authorize(self, IAMRequest, dynamodb_checks(self._get_action(), body, self.region, self.current_account))
 
 
+# ---- Secrets Manager and EventBridge resources ----------------------------------------------------
+# moto authorises both against resource "*", so a grant scoped to one secret or the default bus
+# would be denied: here the request's own resource is checked, as AWS does.
+
+
+def _json_body(response: Any) -> dict[str, Any]:
+    try:
+        body = json.loads(response.raw_body or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def secret_resource(response: Any) -> str:
+    """The ARN of the secret a Secrets Manager request names (SecretId: a name or an ARN)."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret_id = _json_body(response).get("SecretId")
+    if not secret_id:
+        return "*"
+    store = secretsmanager_backends[response.current_account][response.region].secrets
+    if secret_id in store:
+        return str(store[secret_id].arn)
+    return str(secret_id) if str(secret_id).startswith("arn:") else "*"
+
+
+def event_bus_resource(response: Any) -> str:
+    """The event bus a PutEvents names (every entry must be on it; the default bus unless named)."""
+    entries = _json_body(response).get("Entries") or [{}]
+    buses = {str(e.get("EventBusName") or "default") for e in entries}
+    if len(buses) != 1:
+        return "*"
+    bus = buses.pop()
+    if bus.startswith("arn:"):
+        return bus
+    return f"arn:aws:events:{response.region}:{response.current_account}:event-bus/{bus}"
+
+
 # ---- install -------------------------------------------------------------------------------------
 
 
@@ -341,12 +381,16 @@ def install(enforce: bool = True) -> None:
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.dynamodb.responses import DynamoHandler
+    from moto.events.responses import EventsHandler
     from moto.iam.access_control import IAMPolicyStatement, IAMRequestBase
+    from moto.secretsmanager.responses import SecretsManagerResponse
 
     IAMPolicyStatement.is_action_permitted = _patched_statement_check  # type: ignore[method-assign]
     IAMRequestBase.check_action_permitted = _patched_check_action_permitted  # type: ignore[method-assign]
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _patched_authenticate  # type: ignore[method-assign]
     DynamoHandler._authenticate_and_authorize_normal_action = _patched_dynamodb_authenticate  # type: ignore[method-assign]
+    SecretsManagerResponse._determine_resource = secret_resource  # type: ignore[attr-defined]
+    EventsHandler._determine_resource = event_bus_resource  # type: ignore[attr-defined]
     _create_admin()
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if enforce else float("inf")
     ActionAuthenticatorMixin.request_count = 0

@@ -8,7 +8,8 @@ else (a 422 for a known symbol, an in-window date or a whole quantity is still a
 - dates: inside the one window, 1970-01-01 to one day after now, and history's `from` <= `to`;
 - next_token: only one a previous page returned; a generated one is 400 by design (forged tokens are
   covered in tests/integration/test_bad_input.py);
-- a change of the trading state carries a reason: resuming from HALTED without one is 422 by design.
+- a change of the trading state carries a reason, never blank: resuming from HALTED without one is 422
+  by design, and whether a change resumes depends on the state before it (tests/integration/test_controls*).
 Negative cases are sent as generated.
 
 Two checks are left out: `ignored_auth` and `missing_required_header` assert that requests without a
@@ -64,8 +65,9 @@ def _fix_query(query: dict[str, Any]) -> None:
 
 
 def _fix_body(body: dict[str, Any]) -> None:
-    if "trading_state" in body and not body.get("reason"):
-        # Resuming from HALTED needs a reason, and whether the account is HALTED only the state knows.
+    if "trading_state" in body and not str(body.get("reason") or "").strip():
+        # Resuming from HALTED needs a reason (not blank), and whether the account is HALTED only the
+        # state knows.
         body["reason"] = "schemathesis: a change of state says why"
     if "symbol" in body:
         body["symbol"] = known_symbol(body["symbol"])

@@ -18,6 +18,7 @@ SERVICE_HANDLERS = {
     "order": "order_service.main.lambda_handler",
     "portfolio": "portfolio_service.main.lambda_handler",
     "signal": "signal_service.main.lambda_handler",
+    "marketdata": "marketdata_service.main.lambda_handler",
 }
 TIMEOUT_SECONDS = 30
 

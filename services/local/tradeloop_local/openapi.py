@@ -18,6 +18,7 @@ SERVICE_APPS = {
     "portfolio": "portfolio_service.handlers.api",
     "order": "order_service.handlers.api",
     "signal": "signal_service.handlers.api",
+    "marketdata": "marketdata_service.handlers.api",
 }
 
 

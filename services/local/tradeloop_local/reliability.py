@@ -18,8 +18,9 @@ the tables only (never the order service's functions, whose shape may change):
 
 The workload: each session, one intent per symbol (the sample's four and copies of their bars under
 other names), alternately to a weight and to flat, so each must become exactly one order (a buy from
-flat, then a sell of everything); the session's open is then filled (the pipeline's "Session Open
-Known" event, delivered to the order function as EventBridge would, retried when it fails). Faults:
+flat, then a sell of everything); the session's open is then filled (the pipeline's fill step: the
+ingest's "Session Bars Ingested" event, delivered to the order function as EventBridge would,
+retried when it fails). Faults:
 the emulator's fault injection (tradeloop_local.faults) on DynamoDB, S3 and SQS requests signed by
 the functions' roles. Duplicates: a share of the intents is sent twice (another deduplication id, as
 a producer's retry would) and a share of the tickets posted twice. Poison: an intent targeting a
@@ -432,13 +433,13 @@ class Harness:
         self.figures.lost.append(f"session {session}: intents still queued after {self.plan.session_seconds:.0f}s")
 
     def _fill(self, session: date) -> None:
-        """Deliver the "Session Open Known" event until it succeeds (EventBridge retries a failed
-        target; the fill step books nothing twice)."""
-        from tradeloop_local.scheduler import session_open_event
+        """Deliver the ingest step's done event ("Session Bars Ingested": the pipeline's fill step)
+        until it succeeds (EventBridge retries a failed target; the fill step books nothing twice)."""
+        from tradeloop_local.scheduler import bars_ingested_event
 
         for attempt in range(20):
             try:
-                self._pool.invoke(session_open_event(session), timeout=120)
+                self._pool.invoke(bars_ingested_event(session), timeout=120)
                 return
             except Exception as exc:  # noqa: BLE001 - a function error, a dead instance: deliver again
                 self.figures.fill_retries += 1

@@ -1,6 +1,7 @@
 """Replay: drive the live loop day by day over a past period, exactly as production runs it.
 
-For each trading day ``d`` (closes in the data bucket between ``start`` and ``end``):
+For each trading day ``d`` (sessions of the exchange calendar between ``start`` and ``end``, up to
+the data's last bar):
   1. order: the pipeline's "session open known" event for ``d``: the market-on-open orders decided
      at the previous close fill at the open of ``d``; reconciliation; the snapshot at the close of ``d``;
   2. signal: the scheduled event with ``detail.as_of`` = close of ``d`` (not on the last day);
@@ -24,11 +25,12 @@ from typing import Any
 
 import boto3
 
+from tradeloop_common.calendar import get_calendar
 from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.valuation import close_of
 from tradeloop_local.lambda_pool import LambdaPool
 from tradeloop_local.poller import QueuePoller
-from tradeloop_local.scheduler import scheduled_event, session_open_event
+from tradeloop_local.scheduler import bars_ingested_event, scheduled_event
 
 Log = Callable[[str], None]
 
@@ -49,11 +51,12 @@ class ReplayResult:
 
 
 def trading_days(bars: BarsRepository, start: date, end: date, symbols: list[str] | None = None) -> list[date]:
-    """Every date with a bar for at least one symbol, within [start, end]."""
-    found: set[date] = set()
-    for symbol in symbols or bars.symbols():
-        found.update(d for d in bars.get(symbol).dates if start <= d <= end)
-    return sorted(found)
+    """The exchange calendar's sessions within [start, end], up to the last bar of the data (a
+    replay cannot go past its data; a session some symbol lacks is still a session)."""
+    last = max((b.dates[-1] for b in (bars.get(s) for s in symbols or bars.symbols()) if len(b)), default=None)
+    if last is None:
+        return []
+    return get_calendar().sessions(start, min(end, last))
 
 
 def drain(poller: QueuePoller, sqs: Any, queue_url: str, timeout: float = 120) -> int:
@@ -97,7 +100,7 @@ def replay(
     signals = intents = holds = records = 0
     log(f"[replay] {len(days)} trading days {days[0]} .. {days[-1]}")
     for i, day in enumerate(days):
-        opened = pools["order"].invoke(session_open_event(day), timeout=120)
+        opened = pools["order"].invoke(bars_ingested_event(day), timeout=120)
         equity.append(Decimal(str(opened["snapshot"]["equity"])))
         if i == len(days) - 1 and not decide_last:
             break

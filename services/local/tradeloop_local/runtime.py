@@ -14,6 +14,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from tradeloop_common.observability import logger
 from tradeloop_local.config import admin_aws_env
 from tradeloop_local.embedded import StackInfo, function_credentials
+from tradeloop_local.fake_market import FakeMarket
 from tradeloop_local.lambda_pool import SERVICE_HANDLERS, LambdaPool
 from tradeloop_local.poller import QueuePoller
 from tradeloop_local.router import create_app
@@ -45,10 +46,25 @@ PASSTHROUGH = (
     "TRADELOOP_MAX_BAR_AGE_DAYS",
     "TRADELOOP_MAX_MODEL_AGE_DAYS",
     "TRADELOOP_SIGNAL_SYMBOLS",
+    "TRADELOOP_MARKETDATA_PROVIDER",
+    "TRADELOOP_MARKETDATA_URL",
+    "TRADELOOP_MARKETDATA_PATH",
+    "TRADELOOP_MARKETDATA_FEED",
+    "TRADELOOP_STOOQ_APIKEY",
+    "APCA_API_KEY_ID",
+    "APCA_API_SECRET_KEY",
 )
 
 
-def function_env(info: StackInfo, service: str) -> dict[str, str]:
+def market_env(market: FakeMarket | None) -> dict[str, str]:
+    """The market-data function points at the local fake provider, unless the developer named a
+    provider URL (TRADELOOP_MARKETDATA_URL) or a CSV path of his own."""
+    if market is None or "TRADELOOP_MARKETDATA_URL" in os.environ:
+        return {}
+    return {"TRADELOOP_MARKETDATA_URL": market.url}
+
+
+def function_env(info: StackInfo, service: str, market: FakeMarket | None = None) -> dict[str, str]:
     """What the service's handlers run with: the function's Lambda environment and its role's
     credentials, as Lambda would give them (the administrator's where the stack has no role)."""
     env = {**admin_aws_env(info.endpoint_url), **info.environment}
@@ -56,6 +72,12 @@ def function_env(info: StackInfo, service: str) -> dict[str, str]:
     if spec is not None:
         env.update(spec.environment)
         env.update(function_credentials(info.endpoint_url, spec.role_arn, service))
+    if service == "marketdata":
+        env.update(market_env(market))
+        if spec is None:  # the Python bootstrap has no secret: the fake's keys come from the environment
+            from tradeloop_local.fake_market import FAKE_KEY_ID, FAKE_SECRET_KEY
+
+            env.update(APCA_API_KEY_ID=FAKE_KEY_ID, APCA_API_SECRET_KEY=FAKE_SECRET_KEY)
     env["AWS_ENDPOINT_URL"] = info.endpoint_url
     env.update({k: os.environ[k] for k in PASSTHROUGH if k in os.environ})
     return env
@@ -74,6 +96,8 @@ class LocalRuntime:
     _threads: list[threading.Thread] = field(default_factory=list)
     poller: QueuePoller | None = None
     scheduler: Scheduler | None = None
+    # The local stand-in for the market-data providers (tradeloop_local.fake_market).
+    market: FakeMarket | None = None
 
     @property
     def api_url(self) -> str:
@@ -82,13 +106,15 @@ class LocalRuntime:
         return f"http://{host}:{port}"
 
     def start(self) -> LocalRuntime:
-        envs = {service: function_env(self.info, service) for service in available_services()}
+        self.market = FakeMarket().start()
+        envs = {service: function_env(self.info, service, self.market) for service in available_services()}
         if not self.info.iam_enforced:
             logger.warning(
                 "IAM not enforced: the stack has no roles (Python bootstrap); handlers run as the administrator"
             )
         for service, env in envs.items():
-            self.pools[service] = LambdaPool(service, env, self.concurrency)
+            # One market-data instance: it runs once a session (and serves a rare quality request).
+            self.pools[service] = LambdaPool(service, env, 1 if service == "marketdata" else self.concurrency)
         for pool in self.pools.values():
             pool.warm()
         self._server = make_server(self.host, self.port, create_app(self.pools), threaded=True)
@@ -103,7 +129,7 @@ class LocalRuntime:
             )
             if self.poll:
                 self.poller.start()
-        self.scheduler = Scheduler(self.pools, self.schedule_seconds).start()
+        self.scheduler = Scheduler(self.pools, self.schedule_seconds, self.poller).start()
         return self
 
     def stop(self) -> None:
@@ -116,6 +142,8 @@ class LocalRuntime:
             self._server.server_close()
         for pool in self.pools.values():
             pool.close()
+        if self.market:
+            self.market.stop()
 
 
 def _session_kwargs(env: dict[str, str]) -> dict[str, Any]:

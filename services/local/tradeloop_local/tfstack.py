@@ -37,7 +37,15 @@ CHOICES = ("auto", "terraform", "python")
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 TERRAFORM_ENV_SCRIPT = REPO_ROOT / "scripts" / "terraform_env.sh"
 # Files outside terraform/ that the stack module reads (jsondecode(file(...))): one home each.
-CONTRACTS = ("services/routes.json", "services/tables.json", "dashboard/contract.json")
+CONTRACTS = (
+    "services/routes.json",
+    "services/tables.json",
+    "dashboard/contract.json",
+    # The daily pipeline's steps and schedule, and the exchange calendar (time zone, close) it reads.
+    "services/common/tradeloop_common/pipeline.json",
+    "services/common/tradeloop_common/schedule.json",
+    "services/common/tradeloop_common/calendars/XNYS.json",
+)
 # What Terraform writes in the root of the copy, and must survive a refresh of the sources.
 KEEP = {".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup"}
 # Resources of envs/local the local runtime needs; the bars and the account are seeded afterwards.

@@ -1,4 +1,5 @@
-"""The order Lambda's single entry point: HTTP API requests and SQS order-intent batches."""
+"""The order Lambda's single entry point: HTTP API requests, SQS order-intent batches and the
+daily pipeline's fill step."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tradeloop_common.events import EventKind, dispatch
 HANDLERS = {
     EventKind.HTTP: "order_service.handlers.api:lambda_handler",
     EventKind.SQS: "order_service.handlers.handle_order_intents:lambda_handler",
-    EventKind.SESSION: "order_service.handlers.handle_session_open:lambda_handler",
+    EventKind.PIPELINE: "order_service.handlers.handle_pipeline:lambda_handler",
 }
 
 

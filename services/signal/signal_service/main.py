@@ -11,6 +11,7 @@ from tradeloop_common.events import EventKind, dispatch
 HANDLERS = {
     EventKind.HTTP: "signal_service.handlers.api:lambda_handler",
     EventKind.SCHEDULE: "signal_service.handlers.handle_schedule:lambda_handler",
+    EventKind.PIPELINE: "signal_service.handlers.handle_pipeline:lambda_handler",
 }
 
 

@@ -29,7 +29,8 @@ module "stack" {
   commission_bps     = var.commission_bps
   slippage_bps       = var.slippage_bps
 
-  signal_schedule           = var.signal_schedule
+  schedule_enabled          = var.schedule_enabled
+  marketdata                = { provider = var.marketdata_provider, feed = var.marketdata_feed }
   queue_maximum_concurrency = var.queue_maximum_concurrency
   log_retention_days        = var.log_retention_days
   alert_emails              = var.alert_emails

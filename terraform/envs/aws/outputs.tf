@@ -50,3 +50,17 @@ output "paper_account" {
   description = "The paper account this deployment opened (id and initial cash)."
   value       = module.stack.paper_account
 }
+
+################################################################################
+# Daily pipeline
+################################################################################
+
+output "marketdata_secret_arn" {
+  description = "Put the market-data provider's keys here (Alpaca: {\"key_id\", \"secret_key\"}); only the market-data function may read it."
+  value       = module.stack.marketdata_secret_arn
+}
+
+output "pipeline_schedule" {
+  description = "When the daily pipeline starts: expression, time zone (the exchange's) and schedule ARN."
+  value       = module.stack.pipeline_schedule
+}

@@ -90,10 +90,26 @@ variable "slippage_bps" {
 # Schedule
 ################################################################################
 
-variable "signal_schedule" {
-  description = "EventBridge schedule of the signal job and the portfolio snapshot (UTC)."
+variable "schedule_enabled" {
+  description = "Whether the daily pipeline runs (EventBridge Scheduler, after the exchange's close in its time zone; the time is in services/common/tradeloop_common/schedule.json)."
+  type        = bool
+  default     = true
+}
+
+################################################################################
+# Market data
+################################################################################
+
+variable "marketdata_provider" {
+  description = "Where the daily bars come from: alpaca (put the keys in the marketdata_secret_arn output's secret), stooq (public, no account; may need TRADELOOP_STOOQ_APIKEY)."
   type        = string
-  default     = "cron(15 21 ? * MON-FRI *)"
+  default     = "alpaca"
+}
+
+variable "marketdata_feed" {
+  description = "Alpaca's feed: sip (every US exchange; the free plan has it after 15 minutes, long before the pipeline runs) or iex."
+  type        = string
+  default     = "sip"
 }
 
 ################################################################################

@@ -45,7 +45,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
 }
 
 # Alarms on the code's own metrics (EMF, namespace = the stack's name): the kill switch, loss limits,
-# reconciliation. tests/iac/test_aws_root.py checks each watches a metric the code emits.
+# reconciliation, market data still missing after the ingest. tests/iac/test_aws_root.py checks each watches a metric the code emits.
 resource "aws_cloudwatch_metric_alarm" "custom" {
   for_each = var.create ? var.custom_metric_alarms : {}
 

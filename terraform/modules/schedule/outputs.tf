@@ -1,27 +1,32 @@
 ################################################################################
-# Rule
+# Schedule
 ################################################################################
 
-output "rule_name" {
-  description = "Name of the EventBridge rule."
-  value       = try(aws_cloudwatch_event_rule.this[0].name, null)
-}
-
-output "rule_arn" {
-  description = "ARN of the EventBridge rule (source ARN for Lambda permissions)."
-  value       = try(aws_cloudwatch_event_rule.this[0].arn, null)
+output "schedule_arn" {
+  description = "ARN of the schedule."
+  value       = try(aws_scheduler_schedule.this[0].arn, null)
 }
 
 output "schedule_expression" {
-  description = "The rule's schedule expression."
-  value       = try(aws_cloudwatch_event_rule.this[0].schedule_expression, null)
+  description = "The schedule's expression (in `timezone`)."
+  value       = try(aws_scheduler_schedule.this[0].schedule_expression, null)
+}
+
+output "timezone" {
+  description = "The time zone the expression is evaluated in."
+  value       = try(aws_scheduler_schedule.this[0].schedule_expression_timezone, null)
 }
 
 ################################################################################
-# Targets
+# Role
 ################################################################################
 
-output "target_ids" {
-  description = "IDs of the rule's targets."
-  value       = keys(aws_cloudwatch_event_target.this)
+output "role_arn" {
+  description = "ARN of the role the scheduler invokes the target with."
+  value       = try(aws_iam_role.this[0].arn, null)
+}
+
+output "role_statements" {
+  description = "The role's statements (Sid, Effect, Action, Resource), for review and tests."
+  value       = local.role_statements
 }

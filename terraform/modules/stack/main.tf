@@ -38,7 +38,9 @@ locals {
     POWERTOOLS_METRICS_NAMESPACE = var.name
   }, var.extra_environment)
 
-  function_environment = { for k in keys(local.services) : k => merge(local.environment, { POWERTOOLS_SERVICE_NAME = k }) }
+  function_environment = {
+    for k in keys(local.services) : k => merge(local.environment, lookup(local.service_environment, k, {}), { POWERTOOLS_SERVICE_NAME = k })
+  }
 
   function_settings = {
     for k, s in local.services : k => {
@@ -97,11 +99,12 @@ module "queue" {
 
 resource "aws_lambda_layer_version" "this" {
   for_each = var.create_functions ? {
-    common = "tradeloop_common + powertools, pydantic, numpy"
-    signal = "onnxruntime for the signal service"
+    common     = "tradeloop_common + powertools, pydantic"
+    signal     = "numpy + onnxruntime for the signal service"
+    marketdata = "alpaca-py (+ pandas, numpy, requests) for the market-data service"
   } : {}
 
-  layer_name          = "${var.name}-${each.key == "signal" ? "signal-runtime" : each.key}"
+  layer_name          = "${var.name}-${each.key == "common" ? each.key : "${each.key}-runtime"}"
   description         = each.value
   filename            = "${var.package_dir}/layer-${each.key}.zip"
   source_code_hash    = try(filebase64sha256("${var.package_dir}/layer-${each.key}.zip"), null)
@@ -116,7 +119,7 @@ resource "aws_lambda_layer_version" "this" {
 }
 
 locals {
-  layer_arns = { for k in ["common", "signal"] : k => try(aws_lambda_layer_version.this[k].arn, "") }
+  layer_arns = { for k in ["common", "signal", "marketdata"] : k => try(aws_lambda_layer_version.this[k].arn, "") }
 }
 
 module "lambda" {
@@ -142,9 +145,13 @@ module "lambda" {
     intents = { event_source_arn = module.queue.queue_arn, batch_size = 10, maximum_concurrency = var.queue_maximum_concurrency }
   } : {}
 
+  # The API, and for a later step of the daily pipeline its rule (pipeline.tf). The schedule needs
+  # no permission here: EventBridge Scheduler invokes with its own role.
   allowed_triggers = var.create_functions ? merge(
     { Api = { principal = "apigateway.amazonaws.com", source_arn = "${module.http_api.execution_arn}/*/*" } },
-    each.value.scheduled ? { Schedule = { principal = "events.amazonaws.com", source_arn = module.schedule.rule_arn } } : {},
+    contains(keys(local.pipeline_triggers), each.key) ? {
+      Pipeline = { principal = "events.amazonaws.com", source_arn = aws_cloudwatch_event_rule.pipeline[each.key].arn }
+    } : {},
   ) : {}
 
   create_async_event_config = var.async_failure_destination
@@ -174,9 +181,19 @@ module "schedule" {
   source = "../schedule"
 
   create              = var.create_functions
-  name                = "${var.name}-market-close"
-  schedule_expression = var.signal_schedule
-  targets             = { for k, s in local.services : k => { arn = module.lambda[k].function_arn } if s.scheduled && var.create_functions }
+  name                = "${var.name}-daily-pipeline"
+  schedule_expression = local.pipeline_schedule
+  timezone            = local.exchange_calendar.tz
+  enabled             = var.schedule_enabled
+  account_id          = local.account_id
+  target_arn          = module.lambda[local.pipeline.steps[0].service].function_arn
+  # What the first step receives: the scheduled time (a retry repeats it), from which it finds the session.
+  input = jsonencode({
+    "detail-type" = "Scheduled Event"
+    source        = "aws.scheduler"
+    time          = "<aws.scheduler.scheduled-time>"
+    detail        = {}
+  })
 
   tags = var.tags
 }
@@ -251,6 +268,15 @@ module "observability" {
       namespace   = var.name
       metric_name = "ReconciliationDifferences"
       dimensions  = { service = "order" }
+    }
+    market-data-late = {
+      description         = "After the daily ingest some symbols still lack the session's bar: the signal step HOLDs them"
+      namespace           = var.name
+      metric_name         = "SymbolsBehind"
+      dimensions          = { service = "marketdata" }
+      threshold           = 1
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+      period              = 3600
     }
   }
 

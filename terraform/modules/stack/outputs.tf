@@ -32,6 +32,29 @@ output "policy_statements" {
 }
 
 ################################################################################
+# Daily pipeline
+################################################################################
+
+output "pipeline_schedule" {
+  description = "The daily pipeline's schedule: expression, time zone and target (the first step's function)."
+  value = {
+    expression = local.pipeline_schedule
+    timezone   = local.exchange_calendar.tz
+    arn        = module.schedule.schedule_arn
+  }
+}
+
+output "pipeline_rules" {
+  description = "Each later step of the daily pipeline: the rule that starts it (the previous step's done event)."
+  value       = { for k, r in aws_cloudwatch_event_rule.pipeline : k => { name = r.name, event_pattern = r.event_pattern } }
+}
+
+output "marketdata_secret_arn" {
+  description = "The market-data provider's keys (put {\"key_id\", \"secret_key\"} in it for Alpaca); the only secret the market-data role may read."
+  value       = aws_secretsmanager_secret.marketdata.arn
+}
+
+################################################################################
 # HTTP API
 ################################################################################
 

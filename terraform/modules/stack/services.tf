@@ -17,6 +17,12 @@ locals {
   data_bucket     = module.storage.bucket_arns["data"]
   models_bucket   = module.storage.bucket_arns["models"]
 
+  # The daily pipeline's steps announce success on the default bus (tradeloop_common.pipeline).
+  default_bus = "arn:aws:events:${local.region}:${local.account_id}:event-bus/default"
+  announce = {
+    PipelineAnnounce = { actions = ["events:PutEvents"], resources = [local.default_bus] }
+  }
+
   read_bars = {
     BarsRead = { actions = ["s3:GetObject"], resources = ["${local.data_bucket}/bars/*"] }
     BarsList = {
@@ -26,21 +32,32 @@ locals {
     }
   }
 
-  # What each function is (its statements are below).
+  # What each function is (its statements are below). The schedule starts the daily pipeline's
+  # first step (marketdata); each later step is started by the previous one (pipeline.tf).
   services = {
-    order     = { package = "order_service", memory = 512, timeout = 30, layers = ["common"], queue = true, scheduled = false }
-    portfolio = { package = "portfolio_service", memory = 512, timeout = 30, layers = ["common"], queue = false, scheduled = true }
-    signal    = { package = "signal_service", memory = 1024, timeout = 120, layers = ["common", "signal"], queue = false, scheduled = true }
+    order      = { package = "order_service", memory = 512, timeout = 30, layers = ["common"], queue = true }
+    portfolio  = { package = "portfolio_service", memory = 512, timeout = 30, layers = ["common"], queue = false }
+    signal     = { package = "signal_service", memory = 1024, timeout = 120, layers = ["common", "signal"], queue = false }
+    marketdata = { package = "marketdata_service", memory = 1024, timeout = 300, layers = ["common", "marketdata"], queue = false }
+  }
+
+  # Settings only one function has.
+  service_environment = {
+    marketdata = {
+      TRADELOOP_MARKETDATA_PROVIDER   = var.marketdata.provider
+      TRADELOOP_MARKETDATA_FEED       = var.marketdata.feed
+      TRADELOOP_MARKETDATA_SECRET_ARN = aws_secretsmanager_secret.marketdata.arn
+    }
   }
 
   # What each function may do.
   statements = {
-    order = merge(local.read_bars, {
+    order = merge(local.read_bars, local.announce, {
       TablesReadWrite = {
         actions   = local.dynamodb_rw
         resources = flatten([for t in ["orders", "accounts", "controls"] : local.table_resources[t]])
       }
-      # The snapshot at a session's close after its fills (handle_session_open), or the one kept.
+      # The fill step's snapshot at the session's close (handlers/handle_pipeline.py), or the one kept.
       SnapshotsWrite       = { actions = ["dynamodb:PutItem"], resources = [module.tables.table_arns["snapshots"]] }
       SnapshotsRead        = { actions = ["dynamodb:Query"], resources = [module.tables.table_arns["snapshots"]] }
       IdempotencyReadWrite = { actions = local.dynamodb_rwd, resources = local.table_resources["idempotency"] }
@@ -62,7 +79,7 @@ locals {
       # GET /health names the live model: the pointer only, not the artifacts.
       ModelPointerRead = { actions = ["s3:GetObject"], resources = ["${local.models_bucket}/models/${var.model_name}/LATEST"] }
     })
-    signal = merge(local.read_bars, {
+    signal = merge(local.read_bars, local.announce, {
       SignalsReadWrite = { actions = local.dynamodb_rw, resources = local.table_resources["signals"] }
       # HALTED: the run writes its signals but sends no rebalance.
       ControlsRead = { actions = ["dynamodb:GetItem"], resources = [module.tables.table_arns["controls"]] }
@@ -73,6 +90,27 @@ locals {
         conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["models/*"] }]
       }
       QueueSend = { actions = ["sqs:SendMessage"], resources = [module.queue.queue_arn] }
+    })
+    # Writes bars/* and its own quality/ reports, nothing else; reads the live model's pointer and
+    # manifests (the universe), the positions (held symbols stay marked), and its one secret.
+    marketdata = merge(local.read_bars, local.announce, {
+      BarsWrite        = { actions = ["s3:PutObject"], resources = ["${local.data_bucket}/bars/*"] }
+      QualityReadWrite = { actions = ["s3:GetObject", "s3:PutObject"], resources = ["${local.data_bucket}/quality/*"] }
+      # A missing object answers 404 (not 403) only to who may list its prefix.
+      QualityList = {
+        actions    = ["s3:ListBucket"]
+        resources  = [local.data_bucket]
+        conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["quality/*"] }]
+      }
+      ModelManifestRead = {
+        actions = ["s3:GetObject"]
+        resources = [
+          "${local.models_bucket}/models/${var.model_name}/LATEST",
+          "${local.models_bucket}/models/${var.model_name}/*/manifest.json",
+        ]
+      }
+      PositionsRead    = { actions = ["dynamodb:Query"], resources = [module.tables.table_arns["accounts"]] }
+      ProviderKeysRead = { actions = ["secretsmanager:GetSecretValue"], resources = [aws_secretsmanager_secret.marketdata.arn] }
     })
   }
 }

@@ -155,10 +155,28 @@ variable "queue_maximum_concurrency" {
 # Schedule
 ################################################################################
 
-variable "signal_schedule" {
-  description = "EventBridge schedule of the signal job and the portfolio snapshot (UTC)."
-  type        = string
-  default     = "cron(15 21 ? * MON-FRI *)"
+variable "schedule_enabled" {
+  description = "Whether the daily pipeline's schedule fires (its time comes from services/common/tradeloop_common/schedule.json and the exchange calendar, in the exchange's time zone)."
+  type        = bool
+  default     = true
+}
+
+################################################################################
+# Market data
+################################################################################
+
+variable "marketdata" {
+  description = "Where the market-data function gets the session's bars: provider alpaca (keys in the stack's secret, see the marketdata_secret_arn output), stooq (public, no account) or csv (a local folder: embedded mode only); feed sip or iex (Alpaca)."
+  type = object({
+    provider = optional(string, "alpaca")
+    feed     = optional(string, "sip")
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["alpaca", "stooq", "csv"], var.marketdata.provider) && contains(["sip", "iex"], var.marketdata.feed)
+    error_message = "marketdata.provider is alpaca, stooq or csv; marketdata.feed is sip or iex."
+  }
 }
 
 ################################################################################

@@ -78,3 +78,9 @@ mock_resource "aws_ecs_cluster" {
 mock_resource "aws_ecs_task_definition" {
   defaults = { arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/tradeloop-dashboard:1" }
 }
+mock_resource "aws_secretsmanager_secret" {
+  defaults = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tradeloop-marketdata-provider-AbCdEf" }
+}
+mock_resource "aws_scheduler_schedule" {
+  defaults = { arn = "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/tradeloop-daily-pipeline" }
+}

@@ -27,6 +27,14 @@ def client(service: str) -> Any:
     return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 
+def object_exists(bucket: str, key: str) -> bool:
+    """Whether ``key`` exists, by listing its prefix: a role allowed to list that prefix (s3:prefix
+    condition) learns it without the 403 that GetObject gives for a missing key to a role that may
+    not list the whole bucket."""
+    page = client("s3").list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    return any(obj["Key"] == key for obj in page.get("Contents", []))
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests that switch endpoints between sessions)."""
     client.cache_clear()

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from botocore.exceptions import ClientError
 
-from tradeloop_common.dal.aws import client
+from tradeloop_common.dal.aws import client, object_exists
 from tradeloop_common.errors import StoreError, UnknownSymbolError
 
 BARS_PREFIX = "bars/daily/"
@@ -122,3 +122,43 @@ class BarsRepository:
                 if name.endswith(".csv"):
                     found.append(name[: -len(".csv")])
         return sorted(found)
+
+
+class BarsConflict(StoreError):
+    """The series changed between our read and our write (another ingest ran at the same time)."""
+
+    status = 409
+    code = "conflict"
+
+
+class BarsWriter:
+    """Conditional writes of a series: a read gives the ETag, the write succeeds only if the object
+    still has it (or, for a new symbol, does not exist yet), so two ingests never lose each other's
+    bars."""
+
+    def __init__(self, bucket: str) -> None:
+        self._bucket = bucket
+
+    def read(self, symbol: str) -> tuple[str | None, str | None]:
+        """(CSV text, ETag), or (None, None) when the symbol has no bars yet."""
+        if not object_exists(self._bucket, bars_key(symbol)):
+            return None, None
+        try:
+            obj = client("s3").get_object(Bucket=self._bucket, Key=bars_key(symbol))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code", "") in ("NoSuchKey", "404"):
+                return None, None
+            raise StoreError(f"reading bars for {symbol} failed: {exc}") from exc
+        return obj["Body"].read().decode(), obj["ETag"]
+
+    def write(self, symbol: str, text: str, etag: str | None) -> None:
+        condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+        try:
+            client("s3").put_object(
+                Bucket=self._bucket, Key=bars_key(symbol), Body=text.encode(), ContentType="text/csv", **condition
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+                raise BarsConflict(f"bars/daily/{symbol}.csv changed while it was being appended to") from exc
+            raise StoreError(f"writing bars for {symbol} failed: {exc}") from exc

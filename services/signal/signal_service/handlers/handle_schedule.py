@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from signal_service.logic.decision_time import decision_time
 from signal_service.logic.dependencies import get_dependencies
-from signal_service.logic.run_signals import run_signals
+from signal_service.logic.run_signals import RunOutcome, run_signals
 from signal_service.models.output import RunReport
 from tradeloop_common.observability import logger, metrics, tracer
 
@@ -21,6 +21,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     deps = get_dependencies()
     outcome = run_signals(decision_time(detail.get("as_of") or event.get("time"), deps.clock), None, deps)
     metrics.add_metric(name="ScheduledSignalRuns", unit=MetricUnit.Count, value=1)
+    return run_report(outcome)
+
+
+def run_report(outcome: RunOutcome) -> dict[str, Any]:
+    """The run as the handlers answer it, with the SignalHolds metric when it held any symbol."""
     if outcome.holds:
         metrics.add_metric(name="SignalHolds", unit=MetricUnit.Count, value=outcome.holds)
     report = RunReport(

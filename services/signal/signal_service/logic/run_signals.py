@@ -11,8 +11,12 @@ the same orders.
 
 A symbol it refuses to trade (a HOLD row with the reason, the previous target kept on the row)
 stays out of the intent, so its position is left as it is: when the model is missing, corrupt,
-unverifiable or too old, or the data is stale or too short. While the kill switch is HALTED the
-signals are still written but no intent is sent."""
+unverifiable or too old, or the data is stale (in sessions of the exchange calendar:
+tradeloop_common.freshness, the rule the backtest shares) or too short. While the kill switch is
+HALTED the signals are still written but no intent is sent.
+
+The symbols are the traded universe (tradeloop_common.universe: the live model's manifest,
+narrowed by TRADELOOP_SIGNAL_SYMBOLS), never "every CSV in the bucket"."""
 
 from __future__ import annotations
 
@@ -28,9 +32,11 @@ from signal_service.logic.model_cache import LiveModel
 from tradeloop_common.clock import iso
 from tradeloop_common.dal.bars import Bars
 from tradeloop_common.errors import UnknownSymbolError
+from tradeloop_common.freshness import stale_reason as bar_stale_reason
 from tradeloop_common.models import RebalanceIntent, Signal, SignalAction, TradingState
 from tradeloop_common.observability import logger
 from tradeloop_common.policy import target_weight, weight_for
+from tradeloop_common.universe import traded_universe
 
 SIGNAL_NAMESPACE = uuid.UUID("5c0f6a3e-2b1d-4e8a-9f47-3d2e1b0c9a85")
 NO_MODEL = "none"
@@ -58,17 +64,10 @@ class RunOutcome:
         return sum(1 for s in self.signals if s.action is SignalAction.HOLD)
 
 
-def stale_reason(bars: Bars, as_of: datetime, max_age_days: int) -> str | None:
+def stale_reason(bars: Bars, as_of: datetime, max_age_sessions: int) -> str | None:
+    """The shared rule (tradeloop_common.freshness) applied to the last bar on or before ``as_of``."""
     last = bars.last_close(as_of)
-    if last is None:
-        return f"no bars for {bars.symbol} on or before {as_of.date()}"
-    age = int(np.busday_count(last[0], as_of.date()))
-    if age > max_age_days:
-        return (
-            f"stale data: the last {bars.symbol} bar is {last[0]}, {age} trading days before {as_of.date()} "
-            f"(TRADELOOP_MAX_BAR_AGE_DAYS={max_age_days})"
-        )
-    return None
+    return bar_stale_reason(bars.symbol, last[0] if last else None, as_of, max_age_sessions)
 
 
 def _probability(model: LiveModel, bars: Bars, as_of: datetime) -> float:
@@ -82,7 +81,9 @@ def _probability(model: LiveModel, bars: Bars, as_of: datetime) -> float:
     return model.predictor.predict_last(*(np.array([float(v) for v in c[window]]) for c in cols))
 
 
-def _decide(symbol: str, as_of: datetime, model: LiveModel, previous: Decimal, deps: Dependencies) -> Signal:
+def _decide(
+    symbol: str, as_of: datetime, model: LiveModel, previous: Decimal, deps: Dependencies, max_bar_age: int
+) -> Signal:
     """The signal for one symbol: a TARGET, or a HOLD (previous target kept) with the reason."""
     version = model.version or NO_MODEL
     sid = signal_id_for(version, symbol, as_of)
@@ -109,7 +110,7 @@ def _decide(symbol: str, as_of: datetime, model: LiveModel, previous: Decimal, d
         bars = deps.bars.get(symbol)
     except UnknownSymbolError as exc:
         return hold(exc.message)
-    stale = stale_reason(bars, as_of, deps.limits.max_bar_age_days)
+    stale = stale_reason(bars, as_of, max_bar_age)
     if stale:
         return hold(stale)
     try:
@@ -120,7 +121,11 @@ def _decide(symbol: str, as_of: datetime, model: LiveModel, previous: Decimal, d
     return keep.model_copy(update={"probability": Decimal(str(prob)), "target_weight": weight})
 
 
-def run_signals(as_of: datetime, symbols: list[str] | None, deps: Dependencies) -> RunOutcome:
+def run_signals(
+    as_of: datetime, symbols: list[str] | None, deps: Dependencies, max_bar_age: int | None = None
+) -> RunOutcome:
+    """``max_bar_age``: sessions a bar may lag (default TRADELOOP_MAX_BAR_AGE_DAYS); the daily
+    pipeline passes 0, so a symbol whose session bar is late HOLDs with the reason."""
     if symbols:
         unknown = sorted(set(symbols) - set(deps.bars.symbols()))
         if unknown:
@@ -129,14 +134,22 @@ def run_signals(as_of: datetime, symbols: list[str] | None, deps: Dependencies) 
                 [{"field": "symbols", "fix": "use symbols with daily bars in the data bucket, or ingest them"}],
             )
     model = deps.model_cache.current()
-    wanted = symbols or deps.limits.symbols or model.universe or deps.bars.symbols()
+    # The universe's one home; settings symbols the model never evaluated are kept, so they HOLD
+    # with the reason instead of vanishing.
+    universe = traded_universe(model.manifest, deps.limits.symbols)
+    wanted = symbols or [*universe.symbols, *universe.outside]
+    if not wanted and not model.usable:
+        # No live model, so no universe: each symbol with bars gets a HOLD that says why (none can
+        # trade without a model), rather than a run that answers nothing.
+        wanted = deps.bars.symbols()
+    age_limit = deps.limits.max_bar_age_days if max_bar_age is None else max_bar_age
     outcome = RunOutcome(as_of=as_of, model_version=model.version)
     for symbol in sorted(set(wanted)):
         prev_signal = deps.signals.previous(symbol, as_of)
         previous = prev_signal.target_weight if prev_signal else Decimal(0)
         signal = deps.signals.get(symbol, as_of)  # a rerun of the same decision: keep what was written
         if signal is None:
-            signal = _decide(symbol, as_of, model, previous, deps)
+            signal = _decide(symbol, as_of, model, previous, deps, age_limit)
             if not deps.signals.put(signal):  # a concurrent run wrote it first
                 signal = deps.signals.get(symbol, as_of) or signal
         if signal.action is SignalAction.HOLD:

@@ -16,7 +16,7 @@ run "aws_switches_everything_on" {
   command = plan
 
   assert {
-    condition     = toset(keys(output.function_names)) == toset(["order", "portfolio", "signal"])
+    condition     = toset(keys(output.function_names)) == toset(["order", "portfolio", "signal", "marketdata"])
     error_message = "The functions are deployed."
   }
 

@@ -36,7 +36,7 @@ run "stack_output_uses_local_default_names" {
   }
 
   assert {
-    condition     = length(output.function_names) == 0 && toset(keys(output.function_role_arns)) == toset(["order", "portfolio", "signal"])
+    condition     = length(output.function_names) == 0 && toset(keys(output.function_role_arns)) == toset(["order", "portfolio", "signal", "marketdata"])
     error_message = "By default no function is stored, but every service's role exists: the handlers run with it."
   }
 
@@ -55,8 +55,8 @@ run "compute_is_optional" {
   }
 
   assert {
-    condition     = length(output.function_names) == 3
-    error_message = "enable_compute adds the three functions."
+    condition     = length(output.function_names) == 4
+    error_message = "enable_compute adds the four functions."
   }
 
   assert {

@@ -4,9 +4,10 @@ variables {
   # The same routes file the local router reads.
   routes = jsondecode(file("../../../services/routes.json")).routes
   integrations = {
-    order     = { invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/order/invocations" }
-    portfolio = { invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/portfolio/invocations" }
-    signal    = { invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/signal/invocations" }
+    order      = { invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/order/invocations" }
+    portfolio  = { invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/portfolio/invocations" }
+    signal     = { invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/signal/invocations" }
+    marketdata = { invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/marketdata/invocations" }
   }
 }
 

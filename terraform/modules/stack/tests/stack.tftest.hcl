@@ -30,8 +30,8 @@ run "every_function_has_a_log_group_with_retention" {
   command = plan
 
   assert {
-    condition     = toset(keys(module.lambda)) == toset(["order", "portfolio", "signal"])
-    error_message = "Three services."
+    condition     = toset(keys(module.lambda)) == toset(["order", "portfolio", "signal", "marketdata"])
+    error_message = "Four services."
   }
 
   assert {
@@ -166,5 +166,70 @@ run "environment_uses_the_documented_names" {
   assert {
     condition     = output.stack.TRADELOOP_ORDERS_TABLE == "tradeloop-orders" && output.function_environment["order"].POWERTOOLS_SERVICE_NAME == "order"
     error_message = "The stack output is keyed by environment variable names."
+  }
+}
+
+run "marketdata_writes_bars_and_its_reports_only_and_reads_its_one_secret" {
+  command = plan
+
+  assert {
+    condition     = jsonencode(one([for s in module.lambda["marketdata"].policy_statements : s.Resource if s.Sid == "BarsWrite"])) == jsonencode(["${module.storage.bucket_arns["data"]}/bars/*"]) && jsonencode(one([for s in module.lambda["marketdata"].policy_statements : s.Action if s.Sid == "BarsWrite"])) == jsonencode(["s3:PutObject"])
+    error_message = "marketdata puts objects under bars/ of the data bucket."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in module.lambda["marketdata"].policy_statements : contains(["BarsWrite", "QualityReadWrite"], s.Sid) if contains(s.Action, "s3:PutObject")
+    ]) && jsonencode(one([for s in module.lambda["marketdata"].policy_statements : s.Resource if s.Sid == "QualityReadWrite"])) == jsonencode(["${module.storage.bucket_arns["data"]}/quality/*"])
+    error_message = "marketdata writes nothing but bars/* and its own quality/* reports."
+  }
+
+  assert {
+    condition     = jsonencode([for s in module.lambda["marketdata"].policy_statements : s.Resource if anytrue([for a in s.Action : startswith(a, "secretsmanager:")])]) == jsonencode([[aws_secretsmanager_secret.marketdata.arn]]) && jsonencode(one([for s in module.lambda["marketdata"].policy_statements : s.Action if s.Sid == "ProviderKeysRead"])) == jsonencode(["secretsmanager:GetSecretValue"])
+    error_message = "marketdata reads its one secret, and no other."
+  }
+
+  assert {
+    condition     = alltrue([for k, m in module.lambda : !anytrue([for s in m.policy_statements : anytrue([for a in s.Action : startswith(a, "secretsmanager:")])]) if k != "marketdata"])
+    error_message = "No other function reads the provider's keys."
+  }
+
+  assert {
+    condition     = !anytrue([for s in module.lambda["marketdata"].policy_statements : anytrue([for a in s.Action : startswith(a, "dynamodb:") && a != "dynamodb:Query"])])
+    error_message = "marketdata only queries the positions (held symbols stay marked)."
+  }
+}
+
+run "the_daily_pipeline_runs_after_the_close_in_new_york_time" {
+  command = plan
+
+  assert {
+    condition     = module.schedule.schedule_expression == "cron(30 16 ? * MON-FRI *)" && module.schedule.timezone == "America/New_York"
+    error_message = "30 minutes after the 16:00 close, weekdays, in the exchange's time zone (not a UTC cron that moves with daylight saving time)."
+  }
+
+  assert {
+    condition     = jsonencode(module.schedule.role_statements[0].Resource) == jsonencode([module.lambda["marketdata"].function_arn]) && jsonencode(module.schedule.role_statements[0].Action) == jsonencode(["lambda:InvokeFunction"])
+    error_message = "The scheduler's role invokes the pipeline's first step (marketdata) and nothing else."
+  }
+
+  assert {
+    condition     = toset(keys(aws_cloudwatch_event_rule.pipeline)) == toset(["order", "signal"])
+    error_message = "Each later step (fill, signal) has its rule."
+  }
+
+  assert {
+    condition     = jsonencode(jsondecode(aws_cloudwatch_event_rule.pipeline["order"].event_pattern)["detail-type"]) == jsonencode(["Session Bars Ingested"]) && jsonencode(jsondecode(aws_cloudwatch_event_rule.pipeline["signal"].event_pattern)["detail-type"]) == jsonencode(["Session Filled"])
+    error_message = "A step starts only on the previous step's done event."
+  }
+
+  assert {
+    condition     = alltrue([for k in ["marketdata", "order", "signal"] : contains(flatten([for s in module.lambda[k].policy_statements : s.Action if s.Sid == "PipelineAnnounce"]), "events:PutEvents")]) && !contains([for s in module.lambda["portfolio"].policy_statements : s.Sid], "PipelineAnnounce")
+    error_message = "The pipeline's steps announce success; the portfolio function is no step."
+  }
+
+  assert {
+    condition     = output.custom_metric_alarms["tradeloop-alerts-market-data-late"].metric_name == "SymbolsBehind" && output.custom_metric_alarms["tradeloop-alerts-market-data-late"].dimensions.service == "marketdata"
+    error_message = "An alarm watches the freshness metric the market-data service emits."
   }
 }

@@ -18,8 +18,8 @@ run "tables_match_the_contract" {
   }
 
   assert {
-    condition     = toset([for g in aws_dynamodb_table.this["orders"].global_secondary_index : g.name]) == toset(["by_account", "by_symbol"])
-    error_message = "orders needs the by_account and by_symbol GSIs."
+    condition     = toset([for g in aws_dynamodb_table.this["orders"].global_secondary_index : g.name]) == toset(["by_account", "by_symbol", "pending"])
+    error_message = "orders needs the by_account and by_symbol GSIs, and the sparse pending index."
   }
 
   assert {
