@@ -71,6 +71,9 @@ locals {
         actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
         resources = [module.queue.queue_arn]
       }
+      # A message that can never be processed is moved to the DLQ by the function itself: failed,
+      # SQS FIFO would dead-letter the later messages of its group with it (handle_order_intents).
+      DeadLetterSend = { actions = ["sqs:SendMessage"], resources = [module.queue.dlq_arn] }
       }, var.alpaca_secret_arn == null ? {} : {
       # The alpaca broker's API keys (order_service.brokers.alpaca): that one secret, read only.
       AlpacaKeysRead = { actions = ["secretsmanager:GetSecretValue"], resources = [var.alpaca_secret_arn] }

@@ -11,7 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from order_service.handlers.trading_state import emit_trading_state
 from order_service.logic.dependencies import get_dependencies
-from order_service.logic.intents import handle_intent_message
+from order_service.logic.intents import PoisonIntentError, handle_intent_message
+from tradeloop_common.dal.queue import get_dead_letters
 from tradeloop_common.models import OrderStatus
 from tradeloop_common.observability import logger, metrics, tracer
 
@@ -23,7 +24,18 @@ processor = SqsFifoPartialProcessor(model=SqsRecordModel, skip_group_on_error=Tr
 
 @tracer.capture_method
 def record_handler(record: SqsRecordModel) -> int:
-    orders = handle_intent_message(record.body, get_dependencies())
+    try:
+        orders = handle_intent_message(record.body, get_dependencies())
+    except PoisonIntentError as exc:
+        # Failing it would not fail it alone: SQS FIFO hands out the later messages of its group (the
+        # account's next intents) with it, so they would share its receive count and reach the DLQ
+        # with it. It goes there now, by itself, saying why.
+        get_dead_letters().send(
+            record.body, record.attributes.MessageGroupId or "unreadable", record.messageId, str(exc)
+        )
+        metrics.add_metric(name="IntentsDeadLettered", unit=MetricUnit.Count, value=1)
+        logger.error("unreadable intent moved to the DLQ", extra={"message_id": record.messageId, "reason": str(exc)})
+        return 0
     metrics.add_metric(name="IntentsProcessed", unit=MetricUnit.Count, value=1)
     pending = sum(1 for o in orders if o.status is OrderStatus.PENDING)
     metrics.add_metric(name="OrdersPending", unit=MetricUnit.Count, value=pending)

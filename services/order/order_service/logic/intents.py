@@ -1,10 +1,11 @@
 """One SQS message: a session's rebalance intent (tradeloop_common.models.RebalanceIntent).
 
-A message that is not a usable intent is refused (``PoisonIntentError``): SQS sends it, alone,
-to the dead-letter queue, where the dashboard shows it. Its account's next session rebalances
-from what is held, so nothing is lost but a session's trades. Targets the data cannot price
-become REJECTED orders that say so (rebalance.py). A broker that executes orders (alpaca) then
-receives the PENDING ones (submit.py)."""
+A message that is not a usable intent is refused (``PoisonIntentError``): the handler moves it,
+alone, to the dead-letter queue, where the dashboard shows it (failed instead, SQS FIFO would hand
+it out with the intents queued behind it in the account's group, and dead-letter them with it).
+Its account's next session rebalances from what is held, so nothing is lost but a session's
+trades. Targets the data cannot price become REJECTED orders that say so (rebalance.py). A broker
+that executes orders (alpaca) then receives the PENDING ones (submit.py)."""
 
 from __future__ import annotations
 

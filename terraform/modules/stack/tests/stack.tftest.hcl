@@ -106,6 +106,11 @@ run "least_privilege_per_service" {
   }
 
   assert {
+    condition     = jsonencode(one([for s in module.lambda["order"].policy_statements : s.Resource if s.Sid == "DeadLetterSend"])) == jsonencode([module.queue.dlq_arn])
+    error_message = "order sends to the dead-letter queue only (an unreadable intent), never to the intent queue."
+  }
+
+  assert {
     condition     = jsonencode(one([for s in module.lambda["order"].policy_statements : s.Resource if s.Sid == "SnapshotsWrite"])) == jsonencode([module.tables.table_arns["snapshots"]])
     error_message = "order writes the snapshot after a batch of fills."
   }
