@@ -246,8 +246,31 @@ class InMemorySignals:
         return self.rows.get((symbol, as_of))
 
     def previous(self, symbol: str, before: datetime) -> Any:
-        earlier = [k for k in self.rows if k[0] == symbol and k[1] < before]
-        return self.rows[max(earlier, key=lambda k: k[1])] if earlier else None
+        found = self.before(symbol, before, 1)
+        return found[0] if found else None
+
+    def before(self, symbol: str, before: datetime, limit: int) -> list[Any]:
+        earlier = sorted((k for k in self.rows if k[0] == symbol and k[1] < before), key=lambda k: k[1], reverse=True)
+        return [self.rows[k] for k in earlier[:limit]]
+
+
+class InMemoryHealth:
+    """``HealthStore`` semantics: one write-once record per decision time."""
+
+    def __init__(self) -> None:
+        self.records: dict[datetime, Any] = {}
+
+    def put(self, health: Any) -> bool:
+        if health.as_of in self.records:
+            return False
+        self.records[health.as_of] = health
+        return True
+
+    def get(self, as_of: datetime) -> Any:
+        return self.records.get(as_of)
+
+    def history(self, limit: int) -> list[Any]:
+        return [self.records[k] for k in sorted(self.records, reverse=True)[:limit]]
 
 
 class InMemoryBars:
@@ -310,5 +333,6 @@ def in_memory_deps(manifest: dict[str, Any], onnx: bytes, bars: dict[str, Bars],
         limits=SignalEnv.model_validate({"TRADELOOP_MAX_MODEL_AGE_DAYS": "0"}),
         controls=FixedControls(),  # type: ignore[arg-type]
         account_id="paper",
+        health=InMemoryHealth(),  # type: ignore[arg-type]
         clock=FixedClock(now),
     )
