@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from signal_fixtures import in_memory_deps, logistic_onnx
+from signal_fixtures import in_memory_deps, logistic_onnx, training_rows
 
 from ml.backtest import live_targets
 from ml.config import Costs, Policy
@@ -21,7 +21,7 @@ from ml.trading_policy import TradingPolicy
 from signal_service.logic.run_signals import run_signals
 from tradeloop_common.dal.bars import Bars, parse_bars
 from tradeloop_common.drift import DriftReference, build_reference
-from tradeloop_common.features import FEATURE_NAMES, LOOKBACK, compute_features
+from tradeloop_common.features import FEATURE_NAMES, LOOKBACK
 from tradeloop_common.models import Signal, SignalAction
 from tradeloop_common.models.health import DecayVerdict, DriftLevel
 from tradeloop_common.predictor import OnnxPredictor
@@ -37,24 +37,11 @@ def bars() -> dict[str, Bars]:
     return {s: parse_bars(s, sample_bars(s).to_csv()) for s in SYMBOLS}
 
 
-def _training(bars: dict[str, Bars]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    x, dates, symbols = [], [], []
-    for s, b in bars.items():
-        n = b.count_upto(TRAIN_END)
-        feats, _ = compute_features(
-            *(np.array([float(v) for v in c[:n]]) for c in (b.open, b.high, b.low, b.close, b.volume))
-        )
-        x.append(feats[LOOKBACK - 1 :])
-        dates.append(np.array(b.dates[LOOKBACK - 1 : n], dtype="datetime64[D]"))
-        symbols.append(np.full(n - LOOKBACK + 1, s))
-    return np.vstack(x), np.concatenate(dates), np.concatenate(symbols)
-
-
 def _manifest(bars: dict[str, Bars], shift_sd: float | None) -> tuple[bytes, dict[str, Any]]:
     """A logistic ONNX model trained (scaled) on rows to 2011; with ``shift_sd``, its drift reference
     describes training rows whose ret_1 sat ``shift_sd`` standard deviations lower: live rows then
     look shifted up by that much."""
-    x, dates, symbols = _training(bars)
+    x, dates, symbols = training_rows(bars, TRAIN_END)
     onnx = logistic_onnx(np.array([SCORE.get(n, 0.0) for n in FEATURE_NAMES]), 0.0)
     policy = TradingPolicy.for_universe(Policy(), Costs(), SYMBOLS)
     manifest: dict[str, Any] = {
@@ -131,6 +118,20 @@ def test_without_drift_the_same_model_enters(bars: dict[str, Bars]) -> None:
     assert outcome.health.decay.status is DecayVerdict.UNKNOWN and "no decay promise" in str(
         outcome.health.decay.reason
     )
+
+
+def test_a_model_published_before_monitoring_trades_and_keeps_no_health_record(bars: dict[str, Bars]) -> None:
+    # Given a live model whose manifest has no monitoring section
+    onnx, manifest = _manifest(bars, shift_sd=None)
+    deps = in_memory_deps(manifest, onnx, bars, datetime(2012, 9, 1, tzinfo=UTC))
+    # When the job decides a close
+    outcome = run_signals(close_of(date(2012, 8, 31)), None, deps)
+    # Then the verdicts say why there is none, nothing is held for drift, and no record is kept
+    assert outcome.health is not None and outcome.health.drift.level is DriftLevel.UNKNOWN
+    assert "no drift reference" in str(outcome.health.drift.reason)
+    assert outcome.health.decay.status is DecayVerdict.UNKNOWN
+    assert not any(s.action is SignalAction.HOLD for s in outcome.signals)
+    assert deps.health.records == {}
 
 
 def test_the_live_execution_backtest_holds_the_same_entries(bars: dict[str, Bars]) -> None:

@@ -24,18 +24,15 @@ def model_health(model: LiveModel, as_of: datetime, deps: Dependencies) -> Model
     """The stored verdict for ``as_of``, else a new one, stored; None without a usable model."""
     if not model.usable or model.version is None or model.manifest is None:
         return None
+    if not model.manifest.get("monitoring"):
+        # A model published before monitoring: nothing to measure (the verdicts say why), nothing kept,
+        # so its runs add no records for the Model page to chart.
+        return _assess(model, as_of, {}, deps)
     stored = deps.health.get(as_of)
     if stored is not None:
         return stored
     symbols = sorted({*model.universe, *(model.manifest.get("training_data") or {}).get("symbols", [])})
-    bars = _bars(deps, symbols)
-    health = ModelHealth(
-        as_of=as_of,
-        model_version=model.version,
-        drift=_drift(model, as_of, bars),
-        decay=_decay(model, as_of, bars, deps),
-        computed_at=deps.clock.now(),
-    )
+    health = _assess(model, as_of, _bars(deps, symbols), deps)
     if not deps.health.put(health):  # a concurrent run of the same decision time wrote it first
         health = deps.health.get(as_of) or health
     logger.info(
@@ -48,6 +45,16 @@ def model_health(model: LiveModel, as_of: datetime, deps: Dependencies) -> Model
         },
     )
     return health
+
+
+def _assess(model: LiveModel, as_of: datetime, bars: dict[str, Bars], deps: Dependencies) -> ModelHealth:
+    return ModelHealth(
+        as_of=as_of,
+        model_version=str(model.version),
+        drift=_drift(model, as_of, bars),
+        decay=_decay(model, as_of, bars, deps),
+        computed_at=deps.clock.now(),
+    )
 
 
 def _bars(deps: Dependencies, symbols: list[str]) -> dict[str, Bars]:
