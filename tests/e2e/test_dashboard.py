@@ -236,10 +236,15 @@ def test_kill_switch_halted_rejects_next_manual_order(
         assert "HALTED" in mine[0][reason].upper() or "kill switch" in mine[0][reason].lower(), mine[0]
         # And the navbar shows HALTED on every page
         wait_text(driver, "#nav-status", "HALTED")
-        # Finally the kill switch goes back to ACTIVE through the UI
+        # Finally the kill switch goes back to ACTIVE through the UI: not without a reason
         open_page(driver, dashboard_url, "controls")
-        set_trading_state(driver, "Active", "ACTIVE")
+        set_trading_state(driver, "Active", "ACTIVE", reason=None, expect="resuming from HALTED needs a reason")
+        assert requests.get(f"{local_api}/controls", timeout=30).json()["trading_state"] == "HALTED"
+        set_trading_state(driver, "Active", "ACTIVE", reason="checked the book")
         assert requests.get(f"{local_api}/controls", timeout=30).json()["trading_state"] == "ACTIVE"
+        # And the history on the page names both changes, newest first, with their reasons
+        wait_text(driver, "#controls-history", "checked the book")
+        assert "e2e" in text_of(driver, "#controls-history")
     finally:
         set_controls(local_api, trading_state="ACTIVE")
 

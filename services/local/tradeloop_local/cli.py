@@ -179,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="which local processes are up").set_defaults(fn=cmd_status)
     sub.add_parser("emulator", help="serve the AWS emulator (moto) in the foreground").set_defaults(fn=None)
     sub.add_parser("serve", help="serve the runtime for the stack file in the foreground").set_defaults(fn=None)
+    sub.add_parser(
+        "fake-alpaca", help="serve a local fake of Alpaca's trading API in the foreground (--port, --cash)"
+    ).set_defaults(fn=None)
     sub.add_parser("openapi", help="write or --check the merged OpenAPI document").set_defaults(fn=None)
     sub.add_parser("replay", help="drive the live loop day by day: --start YYYY-MM-DD --end YYYY-MM-DD").set_defaults(
         fn=None
@@ -241,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
 
         emulator_main(raw[1:])
         return 0
+    if raw and raw[0] == "fake-alpaca":
+        from tradeloop_local.fake_alpaca import main as fake_alpaca_main
+
+        return fake_alpaca_main(raw[1:])
     if raw and raw[0] == "serve":
         from tradeloop_local.stackctl import serve
 

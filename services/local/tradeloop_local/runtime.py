@@ -53,6 +53,11 @@ PASSTHROUGH = (
     "TRADELOOP_STOOQ_APIKEY",
     "APCA_API_KEY_ID",
     "APCA_API_SECRET_KEY",
+    # The broker: `TRADELOOP_BROKER=alpaca make up` trades through Alpaca's paper endpoint, or the
+    # local fake (`python -m tradeloop_local fake-alpaca`, TRADELOOP_ALPACA_URL), with the APCA_* keys.
+    "TRADELOOP_BROKER",
+    "TRADELOOP_ALPACA_URL",
+    "TRADELOOP_ALPACA_SECRET_ARN",
 )
 
 

@@ -102,6 +102,7 @@ resource "aws_lambda_layer_version" "this" {
     common     = "tradeloop_common + powertools, pydantic"
     signal     = "numpy + onnxruntime for the signal service"
     marketdata = "alpaca-py (+ pandas, numpy, requests) for the market-data service"
+    order      = "alpaca-py for the order service's alpaca broker (no pandas, numpy)"
   } : {}
 
   layer_name          = "${var.name}-${each.key == "common" ? each.key : "${each.key}-runtime"}"
@@ -119,7 +120,7 @@ resource "aws_lambda_layer_version" "this" {
 }
 
 locals {
-  layer_arns = { for k in ["common", "signal", "marketdata"] : k => try(aws_lambda_layer_version.this[k].arn, "") }
+  layer_arns = { for k in ["common", "signal", "marketdata", "order"] : k => try(aws_lambda_layer_version.this[k].arn, "") }
 }
 
 module "lambda" {

@@ -6,7 +6,10 @@ transaction (order PENDING -> FILLED, cash, buying power, position, the controls
 redelivered or racing fill step books nothing twice. The kill switch thrown before the open
 cancels what it forbids; an order whose symbol did not open that session expires; one whose
 session's bar is not in the data yet waits for the next ingest (expiring after
-``pending_max_sessions``)."""
+``pending_max_sessions``).
+
+With a broker that executes the orders (alpaca), the broker's account of each order is booked
+instead (broker_fills.py), in the same conditional transaction."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import time
 from datetime import date
 from decimal import Decimal
 
+from order_service.logic.broker_fills import settle_at_broker
+from order_service.logic.closing import close_order
 from order_service.logic.context import Dependencies
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import StoreError, UnknownSymbolError
@@ -27,8 +32,10 @@ MAX_ATTEMPTS = 10
 def fill_session(session: date, deps: Dependencies) -> list[Order]:
     """Every pending order due at or before ``session``, as it stands afterwards."""
     due = deps.store.list_pending(deps.account_id, upto=session)
+    # paper fills here, from the bars; a broker that executes orders says what it filled.
+    settle = settle_at_broker if deps.broker.executes_orders else _settle
     settled = [
-        _settle(order, session, deps)
+        settle(order, session, deps)
         for order in sorted(due, key=lambda o: (o.session or session, o.side is Side.BUY, o.symbol))
     ]
     logger.info(
@@ -47,25 +54,25 @@ def _settle(order: Order, session: date, deps: Dependencies) -> Order:
         controls = deps.controls.get(deps.account_id)
         why = forbidden_at_open(order.side, controls.trading_state)
         if why:
-            return _close(order, OrderStatus.CANCELLED, why, deps)
+            return close_order(order, OrderStatus.CANCELLED, why, deps)
         trade_day = order.session or session
         try:
             bars = deps.bars.get(order.symbol)
         except UnknownSymbolError:
-            return _close(order, OrderStatus.EXPIRED, f"no market data for {order.symbol}", deps)
+            return close_order(order, OrderStatus.EXPIRED, f"no market data for {order.symbol}", deps)
         opened = bars.open_on(trade_day)
         if opened is None:
             traded_later = bool(bars.dates) and bars.dates[-1] > trade_day
             waited = deps.calendar.session_count(trade_day, session)
             if traded_later or waited >= deps.pending_max_sessions:
-                return _close(order, OrderStatus.EXPIRED, f"no open for {order.symbol} on {trade_day}", deps)
+                return close_order(order, OrderStatus.EXPIRED, f"no open for {order.symbol} on {trade_day}", deps)
             return order  # the session's bar is not in the data yet: the next ingest fills it
         position = deps.store.get_position(deps.account_id, order.symbol)
         state = deps.store.get_cash_state(deps.account_id)
         cash = state.cash if state else Decimal(0)
         result = fill_at_open(order.side, order.quantity, opened, position, cash, deps.execution)
         if isinstance(result, str):
-            return _close(order, OrderStatus.REJECTED, result, deps)
+            return close_order(order, OrderStatus.REJECTED, result, deps)
         filled = order.model_copy(
             update={
                 "status": OrderStatus.FILLED,
@@ -88,17 +95,8 @@ def _settle(order: Order, session: date, deps: Dependencies) -> Order:
         if outcome is CommitOutcome.NOT_PENDING:
             return deps.store.get_order(order.order_id) or order
         if outcome is CommitOutcome.INSUFFICIENT_CASH:
-            return _close(order, OrderStatus.REJECTED, "insufficient cash at the open when the fill was booked", deps)
+            return close_order(
+                order, OrderStatus.REJECTED, "insufficient cash at the open when the fill was booked", deps
+            )
         time.sleep(0.01 * (attempt + 1))  # CONFLICT: the position or the controls moved; read again
     raise StoreError(f"order {order.order_id} kept conflicting with concurrent changes at the open; retry")
-
-
-def _close(order: Order, status: OrderStatus, reason: str, deps: Dependencies) -> Order:
-    closed = order.model_copy(update={"status": status, "reason": reason})
-    outcome = deps.store.close_pending(closed)
-    if outcome is CommitOutcome.COMMITTED:
-        logger.info(
-            "pending order closed", extra={"order_id": order.order_id, "status": status.value, "reason": reason}
-        )
-        return closed
-    return deps.store.get_order(order.order_id) or closed
