@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down reset run status demo seed test test-unit test-integration lint fmt openapi openapi-check clean
+.PHONY: help install up down reset run status demo seed test test-unit test-integration screenshots lint fmt openapi openapi-check clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*?## "}{printf "  %-20s %s\n",$$1,$$2}'
@@ -60,6 +60,12 @@ test-unit: install ## fast tests, no emulator, no training (the slow ones run in
 
 test-integration: install ## through the local router against moto server
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+# The browser tests that draw the docs' pictures; a normal run leaves docs/img alone.
+SCREENSHOT_TESTS := tests/e2e/test_dashboard.py::test_every_page_loads_without_console_errors_and_is_screenshotted \
+  tests/e2e/test_risk_pages.py
+screenshots: install ## refresh docs/img (overview, model, controls) from the browser tests
+	TRADELOOP_UPDATE_DOC_IMAGES=1 $(PY) -m pytest $(SCREENSHOT_TESTS) $(PYTEST_ARGS)
 
 lint: install ## ruff + openapi drift
 	$(VENV)/bin/ruff check .

@@ -5,9 +5,7 @@ Each test starts from a fresh paper account (no orders, no positions, ACTIVE con
 from __future__ import annotations
 
 import json
-import os
 import random
-import shutil
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,7 +15,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from tests.conftest import _wipe
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import publish_doc_image
 from tests.e2e.pages import (
     PAGES,
     choose,
@@ -163,11 +161,8 @@ def test_every_page_loads_without_console_errors_and_is_screenshotted(
             print(f"{name}: loaded in {seconds:.2f} s")
     finally:
         _remove_demo_model_and_signals(aws_env)
-    # The README's picture: written when missing, refreshed on demand (a run should not dirty the tree)
-    readme_img = ROOT / "docs" / "img" / "overview.png"
-    if not readme_img.exists() or os.environ.get("TRADELOOP_UPDATE_README_IMG") == "1":
-        readme_img.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(screenshots / "overview.png", readme_img)
+    # The README's picture, refreshed on demand only (`make screenshots`): a run does not dirty the tree
+    publish_doc_image(screenshots / "overview.png")
 
 
 def test_overview_shows_money_kpis(driver: Any, dashboard_url: str, local_api: str, fresh_account: Any) -> None:

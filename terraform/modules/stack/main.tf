@@ -270,6 +270,24 @@ module "observability" {
       metric_name = "ReconciliationDifferences"
       dimensions  = { service = "order" }
     }
+    feature-drift = {
+      description         = "The live model's inputs drifted from its training data: 1 = warn, 2 = new entries held (GET /models/health)"
+      namespace           = var.name
+      metric_name         = "FeatureDriftLevel"
+      dimensions          = { service = "signal" }
+      threshold           = 1
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+      period              = 3600
+    }
+    model-decay = {
+      description         = "The live model's hit rate or long return left the walk-forward's interval (GET /models/health)"
+      namespace           = var.name
+      metric_name         = "ModelDecay"
+      dimensions          = { service = "signal" }
+      threshold           = 1
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+      period              = 3600
+    }
     market-data-late = {
       description         = "After the daily ingest some symbols still lack the session's bar: the signal step HOLDs them"
       namespace           = var.name

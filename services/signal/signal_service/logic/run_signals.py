@@ -12,8 +12,9 @@ the same orders.
 A symbol it refuses to trade (a HOLD row with the reason, the previous target kept on the row)
 stays out of the intent, so its position is left as it is: when the model is missing, corrupt,
 unverifiable or too old, or the data is stale (in sessions of the exchange calendar:
-tradeloop_common.freshness, the rule the backtest shares) or too short. While the kill switch is
-HALTED the signals are still written but no intent is sent.
+tradeloop_common.freshness, the rule the backtest shares) or too short; and, while the model's
+feature drift is at HALT (logic/health.py, tradeloop_common.drift), a new or larger entry (an exit
+still trades). While the kill switch is HALTED the signals are still written but no intent is sent.
 
 The symbols are the traded universe (tradeloop_common.universe: the live model's manifest,
 narrowed by TRADELOOP_SIGNAL_SYMBOLS), never "every CSV in the bucket"."""
@@ -28,12 +29,14 @@ from decimal import Decimal
 import numpy as np
 
 from signal_service.logic.dependencies import Dependencies
+from signal_service.logic.health import model_health
 from signal_service.logic.model_cache import LiveModel
 from tradeloop_common.clock import iso
 from tradeloop_common.dal.bars import Bars
 from tradeloop_common.errors import UnknownSymbolError
 from tradeloop_common.freshness import stale_reason as bar_stale_reason
 from tradeloop_common.models import RebalanceIntent, Signal, SignalAction, TradingState
+from tradeloop_common.models.health import ModelHealth
 from tradeloop_common.observability import logger
 from tradeloop_common.policy import target_weight, weight_for
 from tradeloop_common.universe import traded_universe
@@ -58,6 +61,7 @@ class RunOutcome:
     signals: list[Signal] = field(default_factory=list)
     intents: list[RebalanceIntent] = field(default_factory=list)
     skipped: str | None = None  # why no intent was sent
+    health: ModelHealth | None = None  # drift and decay at this decision time (None without a model)
 
     @property
     def holds(self) -> int:
@@ -82,7 +86,13 @@ def _probability(model: LiveModel, bars: Bars, as_of: datetime) -> float:
 
 
 def _decide(
-    symbol: str, as_of: datetime, model: LiveModel, previous: Decimal, deps: Dependencies, max_bar_age: int
+    symbol: str,
+    as_of: datetime,
+    model: LiveModel,
+    previous: Decimal,
+    deps: Dependencies,
+    max_bar_age: int,
+    health: ModelHealth | None = None,
 ) -> Signal:
     """The signal for one symbol: a TARGET, or a HOLD (previous target kept) with the reason."""
     version = model.version or NO_MODEL
@@ -118,6 +128,10 @@ def _decide(
     except ValueError as exc:
         return hold(f"cannot score {symbol}: {exc}")
     weight = Decimal(str(target_weight(prob, float(previous), model.policy, symbol)))
+    if health is not None and health.drift.halts_entries and weight > previous:
+        # The inputs no longer look like training: no new or larger position on this model's word.
+        # An exit (or a kept target) still trades: it only reduces what the model put on.
+        return hold(f"{health.drift.reason}: new entries are held, exits still trade")
     return keep.model_copy(update={"probability": Decimal(str(prob)), "target_weight": weight})
 
 
@@ -134,6 +148,7 @@ def run_signals(
                 [{"field": "symbols", "fix": "use symbols with daily bars in the data bucket, or ingest them"}],
             )
     model = deps.model_cache.current()
+    health = model_health(model, as_of, deps)
     # The universe's one home; settings symbols the model never evaluated are kept, so they HOLD
     # with the reason instead of vanishing.
     universe = traded_universe(model.manifest, deps.limits.symbols)
@@ -143,13 +158,13 @@ def run_signals(
         # trade without a model), rather than a run that answers nothing.
         wanted = deps.bars.symbols()
     age_limit = deps.limits.max_bar_age_days if max_bar_age is None else max_bar_age
-    outcome = RunOutcome(as_of=as_of, model_version=model.version)
+    outcome = RunOutcome(as_of=as_of, model_version=model.version, health=health)
     for symbol in sorted(set(wanted)):
         prev_signal = deps.signals.previous(symbol, as_of)
         previous = prev_signal.target_weight if prev_signal else Decimal(0)
         signal = deps.signals.get(symbol, as_of)  # a rerun of the same decision: keep what was written
         if signal is None:
-            signal = _decide(symbol, as_of, model, previous, deps, age_limit)
+            signal = _decide(symbol, as_of, model, previous, deps, age_limit, health)
             if not deps.signals.put(signal):  # a concurrent run wrote it first
                 signal = deps.signals.get(symbol, as_of) or signal
         if signal.action is SignalAction.HOLD:
@@ -181,6 +196,8 @@ def run_signals(
             "intents": len(outcome.intents),
             "holds": outcome.holds,
             "skipped": outcome.skipped,
+            "drift": health.drift.level.value if health else None,
+            "decay": health.decay.status.value if health else None,
         },
     )
     return outcome

@@ -232,6 +232,11 @@ run "the_daily_pipeline_runs_after_the_close_in_new_york_time" {
     condition     = output.custom_metric_alarms["tradeloop-alerts-market-data-late"].metric_name == "SymbolsBehind" && output.custom_metric_alarms["tradeloop-alerts-market-data-late"].dimensions.service == "marketdata"
     error_message = "An alarm watches the freshness metric the market-data service emits."
   }
+
+  assert {
+    condition     = output.custom_metric_alarms["tradeloop-alerts-feature-drift"].metric_name == "FeatureDriftLevel" && output.custom_metric_alarms["tradeloop-alerts-model-decay"].metric_name == "ModelDecay" && alltrue([for k in ["feature-drift", "model-decay"] : output.custom_metric_alarms["tradeloop-alerts-${k}"].dimensions.service == "signal"])
+    error_message = "Alarms watch the live model's drift level (>= 1: warn) and decay, which the signal service emits."
+  }
 }
 
 run "paper_broker_by_default_and_no_secret_grant" {
