@@ -67,9 +67,10 @@ SCREENSHOT_TESTS := tests/e2e/test_dashboard.py::test_every_page_loads_without_c
 screenshots: install ## refresh docs/img (overview, model, controls) from the browser tests
 	TRADELOOP_UPDATE_DOC_IMAGES=1 $(PY) -m pytest $(SCREENSHOT_TESTS) $(PYTEST_ARGS)
 
-lint: install ## ruff + openapi drift
+lint: install ## ruff (with the complexity rule), mypy, openapi drift
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check services ml dashboard tests scripts
+	$(VENV)/bin/mypy
 	$(PY) -m tradeloop_local openapi --check
 
 fmt: install ## apply ruff's fixes and formatting

@@ -140,7 +140,7 @@ def last_run_dir() -> Path:
 
 
 def data_info(bars: dict[str, Bars], source: str) -> dict[str, Any]:
-    per = {
+    per: dict[str, dict[str, Any]] = {
         s: {"first_date": b.first_date, "last_date": b.last_date, "rows": len(b), "sha256": b.sha256()}
         for s, b in sorted(bars.items())
     }
@@ -190,7 +190,7 @@ def evaluate(
     curves: dict[str, np.ndarray] = {"dates": ev.buy_and_hold.curve.dates.astype(str)}  # type: ignore[union-attr]
     for res in [*ev.candidates.values(), ev.buy_and_hold]:
         curves[f"equity_{res.name}"] = res.curve.equity  # type: ignore[union-attr]
-    np.savez(run_dir / "curves.npz", **curves)
+    np.savez(run_dir / "curves.npz", **curves)  # type: ignore[arg-type]  # numpy's stub: **kwds typed as allow_pickle
     return run_dir, ev
 
 

@@ -116,7 +116,7 @@ def assess(promise: DecayPromise, live: Iterable[LiveOutcome]) -> DecayStatus:
     """The verdict over the last ``window_sessions`` sessions with known outcomes."""
     rows = list(live)
     days = sorted({o.day for o in rows})
-    base = {"window_sessions": promise.window_sessions, "level": promise.level}
+    base: dict[str, Any] = {"window_sessions": promise.window_sessions, "level": promise.level}
     if len(days) < promise.window_sessions:
         return DecayStatus(
             status=DecayVerdict.COLLECTING,

@@ -143,12 +143,12 @@ def psi(counts: np.ndarray, expected: Sequence[float] | np.ndarray) -> np.ndarra
     return np.asarray(((a - e) * np.log(a / e)).sum(axis=-1))
 
 
-def bin_index(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
+def bin_index(values: np.ndarray, edges: Sequence[float] | np.ndarray) -> np.ndarray:
     """Bin of each value: b such that edges[b-1] <= v < edges[b] (the same rule at training and live)."""
     return np.searchsorted(np.asarray(edges, dtype=np.float64), values, side="right")
 
 
-def bin_counts(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
+def bin_counts(values: np.ndarray, edges: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.bincount(bin_index(values, edges), minlength=len(edges) + 1).astype(np.float64)
 
 
@@ -263,7 +263,7 @@ def assess(
 ) -> DriftStatus:
     """The drift of a live window (``rows`` [n, k]: the universe's feature rows pooled)."""
     rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(reference.features))
-    base = {
+    base: dict[str, Any] = {
         "window_sessions": reference.window_sessions,
         "rows": int(len(rows)),
         "rows_needed": reference.rows_needed,

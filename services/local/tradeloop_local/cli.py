@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from typing import Any
 
 from rich.console import Console
 
@@ -182,7 +183,7 @@ def cmd_urls(_: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tradeloop", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
-    provision = {
+    provision: dict[str, Any] = {
         "choices": ["auto", "terraform", "python"],
         "help": "create the resources with terraform apply of envs/local, or the Python bootstrap "
         "(default: $TRADELOOP_PROVISION, else auto = terraform when it and the provider mirror are found)",

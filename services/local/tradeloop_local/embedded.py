@@ -310,7 +310,7 @@ def admin_client(endpoint_url: str, service: str, config: Any = None) -> Any:
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         region_name=env["AWS_DEFAULT_REGION"],
     )
-    return session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+    return session.client(service, endpoint_url=endpoint_url, config=config)
 
 
 QUEUE_DEPTH = (

@@ -127,7 +127,7 @@ def fuzz_api(api_url: str, examples: int = 25) -> FuzzResult:
         def test(case: Any) -> None:
             check(case, where)
 
-        return run_settings(given(strategy)(test))  # type: ignore[no-any-return]
+        return run_settings(given(strategy)(test))
 
     run_settings = settings(
         max_examples=examples,

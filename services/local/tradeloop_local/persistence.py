@@ -175,7 +175,7 @@ class Determinism:
         if self._original is not None:
             return
         self._original = core_utils.utcnow
-        core_utils.utcnow = self.utcnow  # type: ignore[assignment]  # unix_time() reads this global
+        core_utils.utcnow = self.utcnow  # unix_time() reads this global
         _isolate_backend_creation(mock_random)
         for name in ("moto.sts.utils", "moto.s3.models"):
             module = importlib.import_module(name)
@@ -851,7 +851,7 @@ def _auth_off() -> Iterator[None]:
     from moto.core.authorization import ActionAuthenticatorMixin
 
     saved = settings.INITIAL_NO_AUTH_ACTION_COUNT
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")  # type: ignore[assignment]
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
     try:
         yield
     finally:

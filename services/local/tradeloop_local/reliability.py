@@ -524,6 +524,14 @@ class Harness:
                 self.figures.duplicated.append(f"order {order['order_id']}: {len(order['fills'])} fills")
             if order["status"] == "PENDING":
                 self.figures.differences.append(f"order {order['client_order_id']}: still PENDING after its open")
+        expected = self._check_intents(messages, by_key) | self._check_tickets(tickets, by_key)
+        for key in sorted(by_key.keys() - expected):
+            self.figures.duplicated.append(f"order {key}: not asked for by any intent or ticket")
+        self._check_dead_letters(messages)
+        self.figures.orders = len(orders)
+
+    def _check_intents(self, messages: list[Message], by_key: dict[str, list[dict[str, Any]]]) -> set[str]:
+        """Each intent has exactly one order, REJECTED without data, else FILLED; the keys asked for."""
         expected: set[str] = set()
         for m in messages:
             if not m.intent_id:
@@ -539,15 +547,19 @@ class Harness:
             elif m.symbol != NO_DATA and found[0]["status"] != "FILLED":
                 why = found[0].get("reason", "")
                 self.figures.differences.append(f"{m.key}: {found[0]['status']} ({why}), should have FILLED")
+        return expected
+
+    def _check_tickets(self, tickets: list[Ticket], by_key: dict[str, list[dict[str, Any]]]) -> set[str]:
         for t in tickets:
-            expected.add(t.key)
             found = by_key.get(t.key, [])
             if not found:
                 self.figures.lost.append(f"ticket {t.key}: no order")
             elif len(found) > 1:
                 self.figures.duplicated.append(f"ticket {t.key}: {len(found)} orders")
-        for key in sorted(by_key.keys() - expected):
-            self.figures.duplicated.append(f"order {key}: not asked for by any intent or ticket")
+        return {t.key for t in tickets}
+
+    def _check_dead_letters(self, messages: list[Message]) -> None:
+        """Each poison message in the DLQ once, and nothing else there."""
         dead = self._dead_letters()
         for m in messages:
             if m.dead_letter:
@@ -558,7 +570,6 @@ class Harness:
                     self.figures.duplicated.append(f"poison {m.dedup}: {copies} copies in the DLQ")
         for body in dead:
             self.figures.lost.append(f"the DLQ holds a message that should have been processed: {body[:120]}")
-        self.figures.orders = len(orders)
 
     def _dead_letters(self) -> Counter[str]:
         """Every body in the DLQ, counted; the queue is emptied doing so. It is FIFO and the order

@@ -107,8 +107,7 @@ class LocalRuntime:
     @property
     def api_url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._server.host}:{self._server.port}"
 
     def start(self) -> LocalRuntime:
         self.market = FakeMarket().start()

@@ -24,7 +24,7 @@ _S3_CONFIG = Config(retries={"max_attempts": 5, "mode": "legacy"}, connect_timeo
 def client(service: str) -> Any:
     # AWS_ENDPOINT_URL (the emulator) is honoured by boto3 itself, so no endpoint is passed here.
     config = _S3_CONFIG if service == "s3" else _CONFIG
-    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, config=config)
 
 
 def object_exists(bucket: str, key: str) -> bool:

@@ -137,7 +137,7 @@ class AlpacaBroker(Broker):
     def open_orders(self) -> list[BrokerOrder]:
         request = sdk.GetOrdersRequest(status=sdk.QueryOrderStatus.OPEN, limit=MAX_LISTED)
         orders = self._call("listing open orders", lambda: self.client.get_orders(filter=request))
-        return [to_broker_order(o) for o in orders]  # type: ignore[arg-type, union-attr]
+        return [to_broker_order(o) for o in orders]  # type: ignore[arg-type]
 
     # ---- the account -----------------------------------------------------------------------------
     def account(self) -> BrokerAccount:

@@ -27,7 +27,7 @@ class _PandasStandIn(types.ModuleType):
 
 def _stand_in_for_pandas() -> None:
     try:
-        import pandas  # type: ignore[import-untyped]  # noqa: F401
+        import pandas  # noqa: F401
     except ImportError:
         sys.modules["pandas"] = _PandasStandIn("pandas")
 
