@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from tradeloop_common.dal.bars import Bars, parse_bars
-from tradeloop_common.dal.registry import latest_key, version_key
 from tradeloop_common.features import FEATURE_NAMES, FEATURE_PARAMS, LOOKBACK, compute_features
+from tradeloop_common.layout import latest_key, version_key
 from tradeloop_common.settings import get_settings
 
 SYMBOLS = ("AAPL", "GOOG", "IBM", "MSFT")
