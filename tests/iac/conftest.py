@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 from iac_support import REPO, TERRAFORM_DIR, Terraform, loud_skip
 
 from tradeloop_local.config import admin_aws_env
+from tradeloop_local.embedded import free_port
 
 
 @pytest.fixture(scope="session")
@@ -65,20 +65,15 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "terraform"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A moto server over real HTTP on a free loopback port (never 4566/8080/8050)."""
+    """A plain moto server (not tradeloop's emulator: no IAM enforcement, no journal) over real HTTP
+    on a free loopback port (never 4566/8080/8050): envs/local must apply to stock moto too."""
     try:
         import moto.server  # noqa: F401
     except ImportError:
         loud_skip("moto[server] is not installed in this interpreter")
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
     with open(log, "w") as out:
