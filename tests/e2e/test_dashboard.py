@@ -270,7 +270,7 @@ def test_empty_account_and_no_model_show_hints(driver: Any, dashboard_url: str, 
 
 def test_api_down_shows_what_to_run(driver: Any, start_dashboard: Any) -> None:
     # Given a dashboard whose API is not running
-    from tests.e2e.conftest import free_port
+    from tradeloop_local.embedded import free_port
 
     dash = start_dashboard(f"http://127.0.0.1:{free_port()}")
     for name in ("overview", "orders", "controls"):
