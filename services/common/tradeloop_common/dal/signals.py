@@ -1,7 +1,16 @@
-"""Signals: one item per symbol and decision time, written once."""
+"""Signals: one item per symbol and decision time, written once.
+
+A run over a universe reads and writes many rows: ``get_many`` is BatchGetItem (100 keys a
+call); ``previous_many`` and ``put_many`` run one request per symbol on a few threads, because
+neither has a batch form that keeps its meaning: "the latest row before t" is a Query, and a
+write-once row needs its condition (BatchWriteItem takes none; TransactWriteItems would bill
+2 write units per row for an atomicity across symbols that nothing needs)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -15,9 +24,19 @@ from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Signal
 from tradeloop_common.settings import get_settings
 
+BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
+THREADS = 16
+
 
 def _signal_from(item: dict[str, Any]) -> Signal:
     return Signal.model_validate(from_item(item))
+
+
+def _parallel(fn: Any, items: list[Any]) -> list[Any]:
+    if len(items) <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(min(THREADS, len(items))) as pool:
+        return list(pool.map(fn, items))
 
 
 class SignalStore:
@@ -40,6 +59,37 @@ class SignalStore:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise StoreError(f"storing signal {signal.signal_id} failed") from exc
+
+    def put_many(self, signals: list[Signal]) -> list[bool]:
+        """``put`` for each, in parallel; True where written, False where a row was there."""
+        return _parallel(self.put, signals)
+
+    def get_many(self, symbols: Iterable[str], as_of: datetime) -> dict[str, Signal]:
+        """The rows of ``symbols`` at ``as_of`` that exist (strongly consistent), 100 per request."""
+        keys = [to_item({"symbol": s, "as_of": iso(as_of)}) for s in sorted(set(symbols))]
+        found: dict[str, Signal] = {}
+        for i in range(0, len(keys), BATCH_GET_KEYS):
+            request: dict[str, Any] = {self._table: {"Keys": keys[i : i + BATCH_GET_KEYS], "ConsistentRead": True}}
+            for attempt in range(8):
+                try:
+                    resp = client("dynamodb").batch_get_item(RequestItems=request)
+                except ClientError as exc:
+                    raise StoreError("reading signals failed") from exc
+                for item in resp.get("Responses", {}).get(self._table, []):
+                    signal = _signal_from(item)
+                    found[signal.symbol] = signal
+                request = resp.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(0.05 * 2**attempt)  # throttled keys come back unprocessed: back off
+            else:
+                raise StoreError("reading signals failed: keys left unprocessed after 8 attempts")
+        return found
+
+    def previous_many(self, symbols: Iterable[str], before: datetime) -> dict[str, Signal]:
+        """``previous`` for each symbol that has one, queried in parallel."""
+        unique = sorted(set(symbols))
+        return {s: p for s, p in zip(unique, _parallel(lambda s: self.previous(s, before), unique), strict=True) if p}
 
     def get(self, symbol: str, as_of: datetime) -> Signal | None:
         resp = client("dynamodb").get_item(
