@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tradeloop_common.errors import StoreError
 
 # Standard retry mode backs off on throttling; timeouts are short because every call is on a
 # request path with a Lambda deadline behind it.
@@ -25,6 +29,31 @@ def object_exists(bucket: str, key: str) -> bool:
     not list the whole bucket."""
     page = client("s3").list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
     return any(obj["Key"] == key for obj in page.get("Contents", []))
+
+
+BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
+
+
+def batch_get_items(table: str, keys: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+    """The items of ``table`` that exist among ``keys``, strongly consistent, 100 keys a request;
+    keys DynamoDB returns unprocessed (throttling) are asked again with backoff. ``what`` names
+    them in the error."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        request: dict[str, Any] = {table: {"Keys": keys[start : start + BATCH_GET_KEYS], "ConsistentRead": True}}
+        for attempt in range(8):
+            try:
+                resp = client("dynamodb").batch_get_item(RequestItems=request)
+            except ClientError as exc:
+                raise StoreError(f"reading {what} failed") from exc
+            found += resp.get("Responses", {}).get(table, [])
+            request = resp.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.05 * 2**attempt)
+        else:
+            raise StoreError(f"reading {what} failed: keys left unprocessed after 8 attempts")
+    return found
 
 
 def reset_clients() -> None:

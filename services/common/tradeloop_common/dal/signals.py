@@ -8,7 +8,6 @@ write-once row needs its condition (BatchWriteItem takes none; TransactWriteItem
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -18,13 +17,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tradeloop_common.clock import iso
-from tradeloop_common.dal.aws import client
+from tradeloop_common.dal.aws import batch_get_items, client
 from tradeloop_common.dal.codec import decode_start_key, encode_token, from_item, to_item
 from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Signal
 from tradeloop_common.settings import get_settings
 
-BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 THREADS = 16
 
 
@@ -67,24 +65,8 @@ class SignalStore:
     def get_many(self, symbols: Iterable[str], as_of: datetime) -> dict[str, Signal]:
         """The rows of ``symbols`` at ``as_of`` that exist (strongly consistent), 100 per request."""
         keys = [to_item({"symbol": s, "as_of": iso(as_of)}) for s in sorted(set(symbols))]
-        found: dict[str, Signal] = {}
-        for i in range(0, len(keys), BATCH_GET_KEYS):
-            request: dict[str, Any] = {self._table: {"Keys": keys[i : i + BATCH_GET_KEYS], "ConsistentRead": True}}
-            for attempt in range(8):
-                try:
-                    resp = client("dynamodb").batch_get_item(RequestItems=request)
-                except ClientError as exc:
-                    raise StoreError("reading signals failed") from exc
-                for item in resp.get("Responses", {}).get(self._table, []):
-                    signal = _signal_from(item)
-                    found[signal.symbol] = signal
-                request = resp.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                time.sleep(0.05 * 2**attempt)  # throttled keys come back unprocessed: back off
-            else:
-                raise StoreError("reading signals failed: keys left unprocessed after 8 attempts")
-        return found
+        signals = [_signal_from(item) for item in batch_get_items(self._table, keys, "signals")]
+        return {s.symbol: s for s in signals}
 
     def previous_many(self, symbols: Iterable[str], before: datetime) -> dict[str, Signal]:
         """``previous`` for each symbol that has one, queried in parallel."""

@@ -81,7 +81,7 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
     existing = deps.store.get_order(order_id)
     if existing is not None:
         return _same_or_conflict(existing, ticket)
-    bars = deps.bars.get(ticket.symbol)  # unknown symbol -> 422 before anything is written
+    bars = deps.bars.window(ticket.symbol, as_of.date(), 1)  # unknown symbol -> 422 before anything is written
     for attempt in range(MAX_ATTEMPTS):
         now = deps.clock.now()
         day, ref = latest_price(bars, as_of)
