@@ -190,10 +190,13 @@ def logistic_manifest(
     }
 
 
-def universe_model(names: list[str], sample: list[str], version: str = "synthetic") -> tuple[bytes, dict[str, Any]]:
+def universe_model(
+    names: list[str], sample: list[str], version: str = "synthetic", bias: float = 0.0
+) -> tuple[bytes, dict[str, Any]]:
     """A logistic ONNX model (no TensorFlow) whose universe is ``names`` in equal weights, its
     scaler from the features of the ``sample`` CSVs: (model.onnx, manifest) as the signal service
-    loads them. The scale tests and the bench serve it; its skill is not the point."""
+    loads them. The scale tests and the bench serve it; its skill is not the point (``bias`` 4
+    puts every probability above ``enter``, -4 below ``exit``: a rebalance that trades them all)."""
     from tradeloop_common.dal.bars import parse_bars
     from tradeloop_common.features import FEATURE_NAMES, LOOKBACK, compute_features
 
@@ -202,7 +205,7 @@ def universe_model(names: list[str], sample: list[str], version: str = "syntheti
         b = parse_bars(f"S{i}", text)
         cols = [np.array([float(v) for v in c]) for c in (b.open, b.high, b.low, b.close, b.volume)]
         rows.append(compute_features(*cols)[0][LOOKBACK:])
-    onnx = logistic_onnx(np.linspace(-0.4, 0.4, len(FEATURE_NAMES)), 0.0)
+    onnx = logistic_onnx(np.linspace(-0.4, 0.4, len(FEATURE_NAMES)), bias)
     return onnx, logistic_manifest(version, names, round(1.0 / len(names), 6), np.vstack(rows), onnx)
 
 
