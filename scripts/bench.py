@@ -305,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few repeats (smoke run)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
     parser.add_argument("--json", type=Path, help="also write the raw figures (seconds) here")
+    parser.add_argument(
+        "--update", action="store_true", help="with --json: replace the figures of the sections run, keep the others"
+    )
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(chosen) - set(SECTIONS))
@@ -333,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
     if args.json:
+        if args.update and args.json.exists():  # a section run again: the rest, and when they ran, kept
+            kept = json.loads(args.json.read_text())
+            reruns = [*kept["meta"].get("reruns", []), {"sections": chosen, **figures.pop("meta")}]
+            figures = {**kept, **figures, "meta": {**kept["meta"], "reruns": reruns}}
         args.json.write_text(json.dumps(figures, indent=2, sort_keys=True, default=str) + "\n")
     return 0
 

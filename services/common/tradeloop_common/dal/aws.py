@@ -14,7 +14,11 @@ from tradeloop_common.errors import StoreError
 
 # Standard retry mode backs off on throttling; timeouts are short because every call is on a
 # request path with a Lambda deadline behind it.
-_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=20)
+# The bar windows and the signal rows are read by 16 threads: the pool holds a connection for each
+# (botocore's default of 10 would discard the rest after every call and connect again).
+_CONFIG = Config(
+    retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=20, max_pool_connections=32
+)
 
 
 @lru_cache
