@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down run status demo seed test test-unit test-integration lint fmt openapi openapi-check clean
+.PHONY: help install up down reset run status demo seed test test-unit test-integration screenshots lint fmt openapi openapi-check clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*?## "}{printf "  %-20s %s\n",$$1,$$2}'
@@ -26,16 +26,19 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 install: $(STAMP) ## create .venv and install everything (pinned by requirements/constraints.txt)
 
-up: install ## start emulator, API and dashboard in the background; returns once all answer
+up: install ## start what is not running (emulator, API, dashboard), keep what is; state kept across down/up
 	$(PY) -m tradeloop_local up
 
-down: ## stop exactly what `make up` started
+down: ## stop exactly what `make up` started; the state (orders, cash, models, data) is kept
 	@test -x $(PY) && $(PY) -m tradeloop_local down || true
+
+reset: install ## DELETE the local stack's state (says what first, asks; YES=1 does not ask); then `make up` is fresh
+	$(PY) -m tradeloop_local reset $(if $(filter 1 true yes,$(YES)),--yes,)
 
 run: install ## like `up`, in the foreground; Ctrl-C stops everything
 	$(PY) -m tradeloop_local run
 
-status: ## which local processes are up
+status: ## each local component: up, unresponsive, dead or absent
 	@$(PY) -m tradeloop_local status
 
 demo: install ## fresh machine -> running stack, model trained and published, demo order, URLs
@@ -58,9 +61,16 @@ test-unit: install ## fast tests, no emulator, no training (the slow ones run in
 test-integration: install ## through the local router against moto server
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
-lint: install ## ruff + openapi drift
+# The browser tests that draw the docs' pictures; a normal run leaves docs/img alone.
+SCREENSHOT_TESTS := tests/e2e/test_dashboard.py::test_every_page_loads_without_console_errors_and_is_screenshotted \
+  tests/e2e/test_risk_pages.py
+screenshots: install ## refresh docs/img (overview, model, controls) from the browser tests
+	TRADELOOP_UPDATE_DOC_IMAGES=1 $(PY) -m pytest $(SCREENSHOT_TESTS) $(PYTEST_ARGS)
+
+lint: install ## ruff (with the complexity rule), mypy, openapi drift
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check services ml dashboard tests scripts
+	$(VENV)/bin/mypy
 	$(PY) -m tradeloop_local openapi --check
 
 fmt: install ## apply ruff's fixes and formatting
@@ -70,8 +80,8 @@ fmt: install ## apply ruff's fixes and formatting
 openapi: install ## regenerate the merged OpenAPI document
 	$(PY) -m tradeloop_local openapi
 
-clean: down ## remove build output and local state (keeps .venv)
-	rm -rf .tradeloop build dist tests/artifacts .pytest_cache .ruff_cache
+clean: down ## remove build output, logs and caches (keeps .venv and the stack's state: `make reset` deletes that)
+	rm -rf build dist tests/artifacts .pytest_cache .ruff_cache .tradeloop/logs .tradeloop/terraform/check
 
 -include mk/*.mk
 

@@ -23,7 +23,7 @@ app = dash.Dash(
     __name__,
     use_pages=True,
     title="tradeloop",
-    update_title=None,  # type: ignore[arg-type]  # None: keep the title while callbacks run (documented)
+    update_title=None,  # None: keep the title while callbacks run (documented)
     suppress_callback_exceptions=True,
 )
 server = app.server

@@ -264,6 +264,10 @@ class ApiClient:
     def current_model(self) -> dict[str, Any]:
         return self._signal_call("GET", "/models/current", HINT_NO_MODEL) or {}
 
+    def model_health(self, limit: int = 60) -> dict[str, Any]:
+        """The live model's feature drift and decay, one record per signal run, newest first."""
+        return self._signal_call("GET", "/models/health", HINT_NO_MODEL, params={"limit": limit}) or {}
+
     # ----------------------------------------------------------------------------- market data
 
     def data_quality(self, symbol: str | None = None) -> dict[str, Any]:

@@ -26,11 +26,8 @@ rollback: ## point LATEST back at the previously live model version
 ml-versions: ## list published model versions (* = live)
 	@$(ML_TARGET) $(ML_PY) -m ml versions
 
-ml-report: ## print where the last run's report is (and the walk-forward table)
-	@$(ML_PY) -c "import json,pathlib; from ml.pipeline import last_run_dir; r=last_run_dir(); \
-	t=json.loads((r/'table.json').read_text()); w=[max(len(x) for x in c) for c in zip(t['header'],*t['rows'])]; \
-	[print('  '.join(c.ljust(n) for c,n in zip(row,w))) for row in [t['header'],*t['rows']]]; \
-	print('report:', (r/'report.html').resolve())"
+ml-report: ## print the last run's walk-forward table and where its report is
+	@$(ML_PY) -m ml report
 
 # Replay (issue 3 item 10): the live loop day by day over a past period, against the running stack.
 REPLAY_START ?= 2012-01-03

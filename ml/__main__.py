@@ -1,4 +1,5 @@
-"""``python -m ml <command>``: ingest, evaluate, train, publish, promote, rollback, train-and-publish, versions."""
+"""``python -m ml <command>``: ingest, evaluate, train, publish, promote, rollback, train-and-publish, versions,
+report."""
 
 from __future__ import annotations
 
@@ -97,7 +98,100 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="replace stored series the CSV files differ from")
     p.add_argument("--no-promote", action="store_true")
     p.add_argument("--force", action="store_true", help="promote even if the gate refuses")
+    p = sub.add_parser("report", help="the walk-forward table of the last run (or --run) and where its report is")
+    p.add_argument("--run", type=Path, help="a run directory (default: the last one)")
     return parser
+
+
+def _ingest(args: argparse.Namespace) -> None:
+    from ml import pipeline
+
+    syms = args.symbols.split(",") if args.symbols else None
+    pipeline.ingest(args.source, syms, args.path, args.if_missing, replace=args.replace, sort=args.sort)
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from ml import pipeline
+
+    pipeline.evaluate(_config(args), args.source)
+
+
+def _train(args: argparse.Namespace) -> None:
+    from ml import pipeline
+
+    run = args.run
+    if run is None or not (run / "evaluation.json").exists():
+        run, _ = pipeline.evaluate(_config(args), args.source, run_dir=run)
+    pipeline.train(run)
+
+
+def _publish(args: argparse.Namespace) -> None:
+    from ml import pipeline
+    from ml.registry import Registry
+
+    manifest = pipeline.publish(args.run or pipeline.last_run_dir())
+    if args.promote:
+        Registry().promote(manifest["version"], force=args.force)
+        print(f"[promote] LATEST -> {manifest['version']}")
+
+
+def _promote(args: argparse.Namespace) -> None:
+    from ml.registry import Registry
+
+    print(json.dumps(Registry().promote(args.version, force=args.force), indent=1))
+
+
+def _rollback(args: argparse.Namespace) -> None:
+    from ml.registry import Registry
+
+    print(json.dumps(Registry().rollback(), indent=1))
+
+
+def _versions(args: argparse.Namespace) -> None:
+    from ml.registry import Registry
+
+    reg = Registry()
+    live = reg.live_version()
+    for v in reg.versions():
+        print(("* " if v == live else "  ") + v)
+
+
+def _train_and_publish(args: argparse.Namespace) -> None:
+    from ml import pipeline
+
+    pipeline.train_and_publish(
+        _config(args),
+        args.ingest_source,
+        promote=not args.no_promote,
+        force=args.force,
+        path=args.path,
+        replace=args.replace,
+    )
+
+
+def _report(args: argparse.Namespace) -> None:
+    from ml import pipeline
+
+    run = args.run or pipeline.last_run_dir()
+    table = json.loads((run / "table.json").read_text())
+    rows = [table["header"], *table["rows"]]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(*rows, strict=True)]
+    for row in rows:
+        print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)))
+    print("report:", (run / "report.html").resolve())
+
+
+COMMANDS = {
+    "ingest": _ingest,
+    "evaluate": _evaluate,
+    "train": _train,
+    "publish": _publish,
+    "promote": _promote,
+    "rollback": _rollback,
+    "versions": _versions,
+    "train-and-publish": _train_and_publish,
+    "report": _report,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,49 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     ):
         parser.error("--path (a CSV file or a folder of <SYMBOL>.csv) is required with csv")
     # Imported here so `--help` and argument errors stay instant (no numpy/TF import).
-    from ml import pipeline
     from ml.dataset import IngestError
     from ml.leakage import LookAheadError
     from ml.publish import ParityError
-    from ml.registry import PromotionConflict, PromotionRefused, Registry
+    from ml.registry import PromotionConflict, PromotionRefused
 
     try:
-        if args.command == "ingest":
-            syms = args.symbols.split(",") if args.symbols else None
-            pipeline.ingest(args.source, syms, args.path, args.if_missing, replace=args.replace, sort=args.sort)
-        elif args.command == "evaluate":
-            pipeline.evaluate(_config(args), args.source)
-        elif args.command == "train":
-            run = args.run
-            if run is None or not (run / "evaluation.json").exists():
-                run, _ = pipeline.evaluate(_config(args), args.source, run_dir=run)
-            pipeline.train(run)
-        elif args.command == "publish":
-            manifest = pipeline.publish(args.run or pipeline.last_run_dir())
-            if args.promote:
-                Registry().promote(manifest["version"], force=args.force)
-                print(f"[promote] LATEST -> {manifest['version']}")
-        elif args.command == "promote":
-            pointer = Registry().promote(args.version, force=args.force)
-            print(json.dumps(pointer, indent=1))
-        elif args.command == "rollback":
-            pointer = Registry().rollback()
-            print(json.dumps(pointer, indent=1))
-        elif args.command == "versions":
-            reg = Registry()
-            live = reg.live_version()
-            for v in reg.versions():
-                print(("* " if v == live else "  ") + v)
-        elif args.command == "train-and-publish":
-            cfg = _config(args)
-            pipeline.train_and_publish(
-                cfg,
-                args.ingest_source,
-                promote=not args.no_promote,
-                force=args.force,
-                path=args.path,
-                replace=args.replace,
-            )
+        COMMANDS[args.command](args)
     except (IngestError, LookAheadError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -19,6 +19,7 @@ import numpy as np
 
 from ml.config import Costs, Policy
 from tradeloop_common.dal.bars import Bars
+from tradeloop_common.drift import DriftReference, live_status
 from tradeloop_common.execution import (
     Book,
     ExecutionSettings,
@@ -33,6 +34,7 @@ from tradeloop_common.execution import (
 from tradeloop_common.freshness import stale_reason
 from tradeloop_common.loss_limits import loss_breach, tightens
 from tradeloop_common.models import Controls, Position, Side
+from tradeloop_common.models.health import DriftLevel
 from tradeloop_common.policy import policy_target_weights, target_weights
 from tradeloop_common.predictor import OnnxPredictor
 from tradeloop_common.valuation import close_of
@@ -191,13 +193,19 @@ def live_targets(
     days: Sequence[date],
     policy: Mapping[str, Any],
     max_bar_age_days: int = 3,
+    drift_reference: DriftReference | None = None,
 ) -> dict[str, np.ndarray]:
     """Target weight decided at the close of each of ``days`` (vectorised over time): the model
     scores every bar of each symbol's history in one pass, then the policy runs over the decision
     days starting flat, as the live service does with an empty signals table. Like the service,
     a day scores the last bar on or before it, and decides nothing (keeps the target) when that
     bar is older than ``max_bar_age_days`` sessions (tradeloop_common.freshness) or the model is still
-    warming up."""
+    warming up; and with the manifest's ``drift_reference``, on a day the feature drift is at HALT
+    (tradeloop_common.drift, the same verdict on the same bars) it enters nothing and exits as usual."""
+    halted = np.array(
+        [drift_reference is not None and live_status(drift_reference, bars, d).level is DriftLevel.HALT for d in days],
+        dtype=bool,
+    )
     out: dict[str, np.ndarray] = {}
     for symbol, b in bars.items():
         cols = [np.array([float(v) for v in col]) for col in (b.open, b.high, b.low, b.close, b.volume)]
@@ -212,6 +220,8 @@ def live_targets(
             dtype=bool,
         )
         p = np.where(fresh, prob[np.maximum(last, 0)], np.nan)
+        # Held entries: a probability capped at `enter` can keep or exit, never enter (the service HOLDs).
+        p = np.where(halted, np.minimum(p, float(policy["enter"])), p)
         out[symbol] = policy_target_weights(p, policy, symbol)  # the symbol's weight in the manifest
     return out
 

@@ -21,15 +21,19 @@ def default_mean_block(n_dates: int) -> float:
     return max(1.0, float(n_dates) ** (1.0 / 3.0))
 
 
-def stationary_counts(n: int, replicates: int, mean_block: float, rng: np.random.Generator) -> np.ndarray:
+def stationary_counts(
+    n: int, replicates: int, mean_block: float, rng: np.random.Generator, draws: int | None = None
+) -> np.ndarray:
     """[replicates, n]: how many times each date is drawn in each stationary-bootstrap replicate.
 
-    A replicate is n draws: each starts a new block at a uniform date with probability
-    1 / mean_block, else takes the date after the previous one (wrapping around)."""
-    new = rng.random((replicates, n)) < 1.0 / mean_block
+    A replicate is ``draws`` draws (default n): each starts a new block at a uniform date with
+    probability 1 / mean_block, else takes the date after the previous one (wrapping around). Fewer
+    draws than dates give windows of that length (the decay monitor's intervals: ml.monitoring)."""
+    m = n if draws is None else draws
+    new = rng.random((replicates, m)) < 1.0 / mean_block
     new[:, 0] = True
-    starts = rng.integers(0, n, size=(replicates, n))
-    steps = np.arange(n)
+    starts = rng.integers(0, n, size=(replicates, m))
+    steps = np.arange(m)
     block_start = np.where(new, steps, 0)
     np.maximum.accumulate(block_start, axis=1, out=block_start)
     idx = (np.take_along_axis(starts, block_start, axis=1) + steps - block_start) % n

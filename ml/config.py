@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 from tradeloop_common.settings import BrokerEnv, StorageEnv
 
@@ -139,8 +140,9 @@ def config_from_dict(data: dict[str, object]) -> TrainConfig:
     d = {k: v for k, v in data.items() if k in known}
     for key, cls in (("label", LabelSpec), ("policy", Policy), ("costs", Costs), ("gate", GateSpec)):
         if key in d:
-            fields = set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
-            d[key] = cls(**{k: v for k, v in d[key].items() if k in fields})  # type: ignore[union-attr]
+            fields = set(cls.__dataclass_fields__)
+            section = cast(dict[str, Any], d[key])
+            d[key] = cls(**{k: v for k, v in section.items() if k in fields})
     for key in ("symbols", "candidates"):
         d[key] = tuple(d[key])  # type: ignore[arg-type]
     return TrainConfig(**d)  # type: ignore[arg-type]

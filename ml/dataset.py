@@ -70,9 +70,11 @@ class Bars:
 
 def _from_parsed(parsed: ParsedBars) -> Bars:
     b = parsed.bars
-    cols = [np.array([getattr(x, c) for x in b], dtype=np.float64) for c in ("open", "high", "low", "close", "volume")]
+    cols = {
+        c: np.array([getattr(x, c) for x in b], dtype=np.float64) for c in ("open", "high", "low", "close", "volume")
+    }
     dates = np.array([x.day for x in b], dtype="datetime64[D]")
-    return Bars(parsed.symbol, dates, *cols, duplicate_rows=parsed.duplicate_rows, unsorted_rows=parsed.unsorted_rows)
+    return Bars(parsed.symbol, dates, **cols, duplicate_rows=parsed.duplicate_rows, unsorted_rows=parsed.unsorted_rows)
 
 
 def parse_bars_csv(text: str, file: str, symbol: str, adjust: bool = True, sort: bool = False) -> Bars:

@@ -91,11 +91,12 @@ def build_samples(bars: dict[str, Bars], label: LabelSpec, window: int, features
         )
     if not parts:
         raise ValueError(f"no symbol has more than {start} bars (feature warm-up + window)")
+    arrays = {
+        f: np.concatenate([getattr(p, f) for p in parts])
+        for f in ("x", "seq", "y", "fwd", "dates", "symbols", "bar_index")
+    }
     cat = Samples(
-        *(
-            np.concatenate([getattr(p, f) for p in parts])
-            for f in ("x", "seq", "y", "fwd", "dates", "symbols", "bar_index")
-        ),
+        **arrays,
         feature_names=names,
         window=window,
         causality=checked,

@@ -22,6 +22,7 @@ from ml.dataset import Bars
 from ml.evaluate import Evaluation, run_walk_forward
 from ml.features import Samples, build_samples, first_valid_bar
 from ml.modeling.train import fit_candidate
+from ml.monitoring import decay_promise, drift_reference
 from ml.publish import (
     code_version,
     convert_and_check,
@@ -139,7 +140,7 @@ def last_run_dir() -> Path:
 
 
 def data_info(bars: dict[str, Bars], source: str) -> dict[str, Any]:
-    per = {
+    per: dict[str, dict[str, Any]] = {
         s: {"first_date": b.first_date, "last_date": b.last_date, "rows": len(b), "sha256": b.sha256()}
         for s, b in sorted(bars.items())
     }
@@ -184,10 +185,12 @@ def evaluate(
     write_json(run_dir / "data.json", data)
     write_json(run_dir / "evaluation.json", ev.summary())
     write_json(run_dir / "table.json", dict(zip(("header", "rows"), table_rows(ev), strict=True)))
+    # What the live decay monitor compares against: the walk-forward's out-of-sample promise.
+    write_json(run_dir / "monitoring_decay.json", decay_promise(ev, samples, cfg))
     curves: dict[str, np.ndarray] = {"dates": ev.buy_and_hold.curve.dates.astype(str)}  # type: ignore[union-attr]
     for res in [*ev.candidates.values(), ev.buy_and_hold]:
         curves[f"equity_{res.name}"] = res.curve.equity  # type: ignore[union-attr]
-    np.savez(run_dir / "curves.npz", **curves)
+    np.savez(run_dir / "curves.npz", **curves)  # type: ignore[arg-type]  # numpy's stub: **kwds typed as allow_pickle
     return run_dir, ev
 
 
@@ -213,6 +216,8 @@ def train(run_dir: Path, loaded: tuple[dict[str, Bars], Samples] | None = None, 
     h5 = run_dir / "model.h5"
     fitted.model.save(h5)
     labelled = samples.take(np.flatnonzero(samples.labeled))
+    # The live drift monitor's reference: the rows this model was fit on, nothing else.
+    write_json(run_dir / "monitoring_drift.json", drift_reference(labelled))
     # The parity batch: the most recent samples, i.e. what the model will see next.
     np.save(
         run_dir / "parity_batch.npy",
@@ -297,6 +302,7 @@ def build_manifest(run_dir: Path, version: str, parity: dict[str, Any], model_na
             "buy_and_hold_per_symbol": ev["buy_and_hold"]["per_symbol"],
         },
         "gate": ev["gate"],
+        "monitoring": _monitoring(run_dir),
         "training": {
             "seconds": tr["seconds"],
             "epochs": tr["epochs"],
@@ -308,6 +314,16 @@ def build_manifest(run_dir: Path, version: str, parity: dict[str, Any], model_na
         "code_version": code_version(),
         "library_versions": library_versions(),
     }
+
+
+def _monitoring(run_dir: Path) -> dict[str, Any]:
+    """The live monitors' references (ml.monitoring); a run folder from before them has none."""
+    out = {}
+    for key in ("drift", "decay"):
+        path = run_dir / f"monitoring_{key}.json"
+        if path.exists():
+            out[key] = json.loads(path.read_text())
+    return out
 
 
 def package(run_dir: Path, model_name: str | None = None, log: Log = _log) -> dict[str, Any]:

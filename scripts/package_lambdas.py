@@ -13,6 +13,9 @@ Outputs (default ``build/lambda/``), the file names Terraform reads:
   ``tradeloop_common.features`` (signal's path) imports it.
 * ``layer-marketdata.zip``: ``services/marketdata/requirements.txt`` (alpaca-py, which imports
   pandas and NumPy at import time, and requests) under ``python/``.
+* ``layer-order.zip``: the order service's runtime under ``python/``:
+  ``services/order/requirements.txt`` (alpaca-py, for the alpaca broker) less what the common
+  layer ships, and less pandas and NumPy (ORDER_LAYER_EXCLUDE).
 
 Dependencies are installed for the Lambda platform, not this machine's:
 ``pip install --platform manylinux2014_x86_64 --only-binary=:all: --python-version 3.11``
@@ -76,11 +79,16 @@ SIGNAL_ONLY = {"numpy"}
 # ORT-format conversion), not InferenceSession.
 SIGNAL_LAYER_EXCLUDE = {"sympy", "mpmath", "coloredlogs", "humanfriendly", "protobuf", "flatbuffers"}
 
+# alpaca-py declares pandas (and with it NumPy: about 110 MB unzipped) for its market-data models;
+# the trading client the order service uses needs neither, and order_service/brokers/sdk.py stands
+# in for the one module-level `import pandas` of alpaca.trading.
+ORDER_LAYER_EXCLUDE = {"pandas", "numpy"}
+
 MB = 1024 * 1024
 BUDGETS_MB = {"order": 50, "portfolio": 50, "signal": 200, "marketdata": 200}
 SERVICE_NAMES = ("order", "portfolio", "signal", "marketdata")
 LAYERS_OF = {
-    "order": ["layer-common"],
+    "order": ["layer-common", "layer-order"],
     "portfolio": ["layer-common"],
     "signal": ["layer-common", "layer-signal"],
     "marketdata": ["layer-common", "layer-marketdata"],
@@ -330,22 +338,24 @@ def main(argv: list[str] | None = None) -> int:
     marketdata_file = SERVICES / "marketdata" / "requirements.txt"
     marketdata_reqs = lambda_requirements(read_requirements(marketdata_file), marketdata_file, overrides)
     marketdata = Layer("marketdata", marketdata_reqs)
+    order_file = SERVICES / "order" / "requirements.txt"
+    order = Layer(
+        "order", lambda_requirements(read_requirements(order_file), order_file, overrides), exclude=ORDER_LAYER_EXCLUDE
+    )
 
     artifacts: dict[str, Artifact] = {}
     pins: dict[str, dict[str, str]] = {}
-    layer_dirs: list[Path] = []
+    deps_dirs: dict[str, Path] = {}
     empty = cache / "empty"
     empty.mkdir(parents=True, exist_ok=True)
-    provided: set[str] = set()
-    for layer in (common, signal, marketdata):
+    for layer in (common, signal, marketdata, order):
         if args.no_deps:
             deps_dir, layer_pins = empty, {}
         else:
-            # A function has the common layer and its own: only the common layer's pins are provided.
+            # A service layer ships what the common layer (beside it in every function) does not.
+            provided = set(pins.get("common", {})) if layer is not common else set()
             deps_dir, layer_pins = install_layer_deps(layer, args.python, cache, provided)
-            if layer is common:
-                provided = set(layer_pins)
-            layer_dirs.append(deps_dir)
+            deps_dirs[layer.name] = deps_dir
         pins[layer.name] = layer_pins
         artifacts[f"layer-{layer.name}"] = write_zip(
             out / f"layer-{layer.name}.zip", layer_entries(deps_dir, layer.package_dir)
@@ -387,8 +397,11 @@ def main(argv: list[str] | None = None) -> int:
         # What the Lambda runtime provides (boto3 and its dependencies), for the import check only.
         runtime, _ = install_layer_deps(Layer("runtime", ["boto3"], ships_runtime=True), args.python, cache, set())
         modules = ["tradeloop_common", "aws_lambda_powertools", "aws_lambda_powertools.tracing", "pydantic"]
-        check_import([*layer_dirs[:2], SERVICES / "common", runtime], [*modules, "numpy", "onnxruntime"])
-        check_import([layer_dirs[0], layer_dirs[2], SERVICES / "common", runtime], [*modules, "alpaca.data.historical"])
+        common_dirs = [deps_dirs["common"], SERVICES / "common", runtime]
+        check_import([deps_dirs["signal"], *common_dirs], [*modules, "numpy", "onnxruntime"])
+        check_import([deps_dirs["marketdata"], *common_dirs], [*modules, "alpaca.data.historical"])
+        # The order function's own layers only: alpaca-py's trading client without pandas.
+        check_import([deps_dirs["order"], SERVICES / "order", *common_dirs], ["order_service.brokers.alpaca"])
 
     if failed:
         print("package_lambdas: a size budget is exceeded", file=sys.stderr)

@@ -4,6 +4,7 @@ role) in front of it, and a fresh account."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -115,3 +116,36 @@ def table_count(aws_env: dict[str, Any], env_name: str) -> int:
     return sum(
         p["Count"] for p in ddb.get_paginator("scan").paginate(TableName=aws_env["stack"][env_name], Select="COUNT")
     )
+
+
+@pytest.fixture(scope="session")
+def fake_alpaca() -> Iterator[Any]:
+    """The local fake of Alpaca's trading API (tradeloop_local.fake_alpaca), served on 127.0.0.1 for
+    the session; ``.url``, ``.state`` (keys, orders, submissions)."""
+    from tradeloop_local.fake_alpaca import start_fake_alpaca
+
+    server = start_fake_alpaca()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def order_role_policy(aws_env: dict[str, Any]) -> Iterator[Callable[[Callable[[list[Any]], list[Any]]], None]]:
+    """Rewrite the statements of the order role's policy in the emulator (``edit(statements)``
+    returns the new list); the original comes back after the test."""
+    if not aws_env["info"].iam_enforced:
+        pytest.skip("SKIPPED: the stack has no roles (Terraform could not run): IAM is not enforced")
+    iam = aws_env["session"].client("iam")
+    role, name = "tradeloop-order-lambda", "tradeloop-order-least-privilege"
+    original = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+
+    def edit(change: Callable[[list[Any]], list[Any]]) -> None:
+        doc = {**original, "Statement": change(list(original["Statement"]))}
+        iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(doc))
+
+    try:
+        yield edit
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(original))

@@ -1,5 +1,6 @@
 """Model: the live model's manifest (GET /models/current): training range, walk-forward metrics vs
-baselines, ONNX parity, and links to its report and weights."""
+baselines, ONNX parity, and links to its report and weights; and its live health (GET /models/health:
+feature drift and decay, dashboard/model_health.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from dash import Input, Output, callback, html
 
 from dashboard.client import ApiError, get_client
 from dashboard.components import api_error, empty_state, page_header, updated_note
+from dashboard.model_health import health_card
 
 dash.register_page(__name__, path="/model", name="Model", title="tradeloop · model", order=4)
 
+HEALTH_RUNS = 120  # about half a year of daily runs on the charts
 METRICS = [  # (key, label, format)
     ("auc", "AUC", "{:.3f}"),
     ("log_loss", "Log loss", "{:.4f}"),
@@ -32,6 +35,14 @@ def layout(**_: Any) -> html.Div:
         [
             page_header("Model", "The live model (LATEST in the registry) and how it tested out of sample"),
             html.Div(id="model-body"),
+            dbc.Card(
+                [
+                    dbc.CardHeader("Live health: feature drift and model decay"),
+                    dbc.CardBody(html.Div(id="model-health")),
+                ],
+                className="shadow-sm mb-3",
+                id="model-health-card",
+            ),
             html.Div(id="model-updated", className="text-muted small mt-2"),
         ]
     )
@@ -219,3 +230,12 @@ def refresh(_n: int) -> tuple[Any, str]:
     except ApiError as exc:
         return api_error(exc, "Model"), updated_note("Checked")
     return render(body or {}), updated_note()
+
+
+@callback(Output("model-health", "children"), Input("refresh", "n_intervals"))
+def refresh_health(_n: int) -> Any:
+    try:
+        body = get_client().model_health(limit=HEALTH_RUNS)
+    except ApiError as exc:
+        return api_error(exc, "Model health")
+    return health_card(body)

@@ -169,3 +169,17 @@ def driver(browser_ready: str) -> Iterator[Any]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+DOC_IMAGES = ROOT / "docs" / "img"
+UPDATE_DOC_IMAGES = "TRADELOOP_UPDATE_DOC_IMAGES"
+
+
+def publish_doc_image(shot: Path) -> bool:
+    """Copy a screenshot the docs show into docs/img, only when asked (``TRADELOOP_UPDATE_DOC_IMAGES=1``,
+    which `make screenshots` sets): a normal run writes nothing into the source tree. True if copied."""
+    if os.environ.get(UPDATE_DOC_IMAGES) != "1":
+        return False
+    DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, DOC_IMAGES / shot.name)
+    return True

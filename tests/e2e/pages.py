@@ -80,7 +80,19 @@ def click(driver: Any, by: str, value: str, timeout: float = 20) -> None:
         return el if el.is_displayed() and el.is_enabled() else False
 
     element = wait_for(driver, ready, timeout, f"{value} not clickable")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+
+    # A card above may still be rendering (a callback filling it in), moving the element after the
+    # scroll: scroll again until it stays inside the viewport, then click.
+    def in_view(d: Any) -> bool:
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        return bool(
+            d.execute_script(
+                "const r = arguments[0].getBoundingClientRect();return r.top >= 0 && r.bottom <= window.innerHeight;",
+                element,
+            )
+        )
+
+    wait_for(driver, in_view, timeout, f"{value} never came into view")
     element.click()
 
 
@@ -102,18 +114,25 @@ def submit_ticket(driver: Any, symbol: str, side: str, quantity: Any) -> str:
     return text_of(driver, "#ticket-outcome")
 
 
-def set_trading_state(driver: Any, label: str, state: str, screenshot: Any = None) -> None:
-    """Kill switch through the UI: pick, Apply, confirm in the dialog, wait for the badge."""
+def set_trading_state(
+    driver: Any, label: str, state: str, screenshot: Any = None, reason: str | None = "e2e", expect: str | None = None
+) -> None:
+    """Kill switch through the UI: pick, give the reason, Apply, confirm in the dialog, then wait for
+    the badge to show ``state`` (or, with ``expect``, for that text in the result: a refusal)."""
     wait_for(driver, lambda d: d.find_element(By.ID, "controls-state-apply").is_enabled(), 45, "form never loaded")
     click(driver, By.XPATH, f"//div[@id='controls-state-choice']//label[text()='{label}']")
+    fill(driver, "controls-reason", reason)
     click(driver, By.ID, "controls-state-apply")
     wait_text(driver, "#controls-confirm-body", state, 20)
     if screenshot is not None:
         time.sleep(0.5)  # let the dialog's fade-in finish
         driver.save_screenshot(str(screenshot))
     click(driver, By.ID, "controls-confirm-yes")
-    wait_text(driver, "#controls-state-badge", state, 45)
     wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".modal.show"), 20, "dialog did not close")
+    if expect is not None:
+        wait_text(driver, "#controls-state-result", expect, 45)
+        return
+    wait_text(driver, "#controls-state-badge", state, 45)
 
 
 def table_rows(driver: Any, table_id: str) -> list[list[str]]:

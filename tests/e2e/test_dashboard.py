@@ -5,9 +5,7 @@ Each test starts from a fresh paper account (no orders, no positions, ACTIVE con
 from __future__ import annotations
 
 import json
-import os
 import random
-import shutil
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,7 +15,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from tests.conftest import _wipe
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import publish_doc_image
 from tests.e2e.pages import (
     PAGES,
     choose,
@@ -163,11 +161,8 @@ def test_every_page_loads_without_console_errors_and_is_screenshotted(
             print(f"{name}: loaded in {seconds:.2f} s")
     finally:
         _remove_demo_model_and_signals(aws_env)
-    # The README's picture: written when missing, refreshed on demand (a run should not dirty the tree)
-    readme_img = ROOT / "docs" / "img" / "overview.png"
-    if not readme_img.exists() or os.environ.get("TRADELOOP_UPDATE_README_IMG") == "1":
-        readme_img.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(screenshots / "overview.png", readme_img)
+    # The README's picture, refreshed on demand only (`make screenshots`): a run does not dirty the tree
+    publish_doc_image(screenshots / "overview.png")
 
 
 def test_overview_shows_money_kpis(driver: Any, dashboard_url: str, local_api: str, fresh_account: Any) -> None:
@@ -241,10 +236,15 @@ def test_kill_switch_halted_rejects_next_manual_order(
         assert "HALTED" in mine[0][reason].upper() or "kill switch" in mine[0][reason].lower(), mine[0]
         # And the navbar shows HALTED on every page
         wait_text(driver, "#nav-status", "HALTED")
-        # Finally the kill switch goes back to ACTIVE through the UI
+        # Finally the kill switch goes back to ACTIVE through the UI: not without a reason
         open_page(driver, dashboard_url, "controls")
-        set_trading_state(driver, "Active", "ACTIVE")
+        set_trading_state(driver, "Active", "ACTIVE", reason=None, expect="resuming from HALTED needs a reason")
+        assert requests.get(f"{local_api}/controls", timeout=30).json()["trading_state"] == "HALTED"
+        set_trading_state(driver, "Active", "ACTIVE", reason="checked the book")
         assert requests.get(f"{local_api}/controls", timeout=30).json()["trading_state"] == "ACTIVE"
+        # And the history on the page names both changes, newest first, with their reasons
+        wait_text(driver, "#controls-history", "checked the book")
+        assert "e2e" in text_of(driver, "#controls-history")
     finally:
         set_controls(local_api, trading_state="ACTIVE")
 

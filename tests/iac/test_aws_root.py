@@ -8,6 +8,7 @@ Lambda code, never runs it; `make package` builds the real ones)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -43,6 +44,13 @@ def _clean_clone(dest: Path) -> Path:
     return dest
 
 
+def _user_env() -> dict[str, str]:
+    """A user's shell: none of the test session's stack settings. The session's embedded stack
+    exports TRADELOOP_STATE_DIR (and points AWS_* at its emulator) while it lives; inherited, the
+    clone's deploy kept its Terraform state in that stack's directory instead of its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("TRADELOOP_", "AWS_"))}
+
+
 def _make(clone: Path, target: str, emulator: str, *extra: str) -> subprocess.CompletedProcess[str]:
     start = time.monotonic()
     proc = subprocess.run(
@@ -60,6 +68,7 @@ def _make(clone: Path, target: str, emulator: str, *extra: str) -> subprocess.Co
             *extra,
         ],
         cwd=clone,
+        env=_user_env(),
         capture_output=True,
         text=True,
         timeout=1200,
@@ -173,8 +182,8 @@ def test_the_daily_pipeline_is_deployed_with_a_least_privilege_marketdata_role(d
     patterns = {
         r["Name"]: json.loads(r["EventPattern"]) for r in events.list_rules(NamePrefix="tradeloop-pipeline-")["Rules"]
     }
-    assert patterns["tradeloop-pipeline-snapshot"]["detail-type"] == ["Session Bars Ingested"]
-    assert patterns["tradeloop-pipeline-signal"]["detail-type"] == ["Session Snapshot Taken"]
+    assert patterns["tradeloop-pipeline-fill"]["detail-type"] == ["Session Bars Ingested"]
+    assert patterns["tradeloop-pipeline-signal"]["detail-type"] == ["Session Filled"]
 
 
 def test_every_alarm_on_our_own_metrics_watches_a_metric_the_code_emits(deployed: dict[str, Any]) -> None:
@@ -211,6 +220,7 @@ def test_second_plan_is_clean_then_destroy_works_from_a_clean_clone(
             str(FIXTURE_ZIPS),
         ],
         cwd=clone,
+        env=_user_env(),
         capture_output=True,
         text=True,
         timeout=600,

@@ -21,7 +21,13 @@ from tests.utils import loud
 pytestmark = pytest.mark.iac
 
 SCRIPT = REPO / "scripts" / "package_lambdas.py"
-ZIPS = ["order", "portfolio", "signal", "marketdata", "layer-common", "layer-signal", "layer-marketdata"]
+ZIPS = ["order", "portfolio", "signal", "marketdata", "layer-common", "layer-signal", "layer-marketdata", "layer-order"]
+LAYERS = {
+    "order": ["layer-common", "layer-order"],
+    "portfolio": ["layer-common"],
+    "signal": ["layer-common", "layer-signal"],
+    "marketdata": ["layer-common", "layer-marketdata"],
+}
 
 
 def _load():
@@ -129,6 +135,9 @@ def test_full_packages_fit_the_budgets(full_package: tuple[Path, subprocess.Comp
     # The market-data layer: Alpaca's SDK with what it imports (pandas, numpy), nothing the common layer has
     assert {"alpaca-py", "pandas", "numpy", "requests"} <= set(manifest["pins"]["marketdata"])
     assert not {"pydantic", "boto3", "aws-lambda-powertools"} & set(manifest["pins"]["marketdata"])
+    # The order layer: alpaca-py and what it needs that the common layer does not ship, no pandas/NumPy
+    assert "alpaca-py" in manifest["pins"]["order"]
+    assert not {"pandas", "numpy", "pydantic", "boto3"} & set(manifest["pins"]["order"])
 
 
 @pytest.mark.slow
@@ -170,6 +179,28 @@ def test_signal_layer_loads_the_onnx_models_ml_exports(
     assert "[[0.5, 0.5, 0.5]]" in proc.stdout
 
 
+def _run_as_lambda(
+    out: Path, service: str, code: str, tmp_path: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` as the Lambda runtime would: python3.11 with the function zip and its layers
+    unpacked on sys.path (passed as argv), plus boto3 (which the runtime provides), nothing else."""
+    paths = []
+    for name in [service, *LAYERS[service]]:
+        with zipfile.ZipFile(out / f"{name}.zip") as zf:
+            zf.extractall(tmp_path / name)
+        paths.append(str(tmp_path / name / ("python" if name.startswith("layer-") else "")))
+    runtime = sorted((REPO / "build" / "lambda" / ".deps").glob("runtime-*"))
+    assert runtime, "the packaging import check installs boto3 as the runtime stand-in"
+    return subprocess.run(
+        ["python3.11", "-S", "-c", code, *paths, str(runtime[-1])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1", **env},
+        cwd=tmp_path,
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("service", ["order", "portfolio", "signal", "marketdata"])
 def test_each_handler_imports_from_its_zip_and_layers(
@@ -183,28 +214,51 @@ def test_each_handler_imports_from_its_zip_and_layers(
         loud_skip("no python3.11 to stand in for the Lambda runtime")
     if not (REPO / "services" / service / f"{service}_service" / "main.py").exists():
         loud_skip(f"services/{service}/{service}_service/main.py does not exist yet")
-    layers = {
-        "order": ["layer-common"],
-        "portfolio": ["layer-common"],
-        "signal": ["layer-common", "layer-signal"],
-        "marketdata": ["layer-common", "layer-marketdata"],
-    }
-    paths = []
-    for name in [service, *layers[service]]:
-        with zipfile.ZipFile(out / f"{name}.zip") as zf:
-            zf.extractall(tmp_path / name)
-        paths.append(str(tmp_path / name / ("python" if name.startswith("layer-") else "")))
-    runtime = sorted((REPO / "build" / "lambda" / ".deps").glob("runtime-*"))
-    assert runtime, "the packaging import check installs boto3 as the runtime stand-in"
     code = f"import sys; sys.path[:0] = sys.argv[1:]; import {service}_service.main as m; print(m.lambda_handler)"
-    env = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": service}
-    result = subprocess.run(
-        ["python3.11", "-S", "-c", code, *paths, str(runtime[-1])],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-    )
+    result = _run_as_lambda(out, service, code, tmp_path, {"POWERTOOLS_SERVICE_NAME": service})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "lambda_handler" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_order_package_trades_with_the_alpaca_fake_without_pandas(
+    full_package: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    # The alpaca adapter as the Lambda runtime would run it: the order zip and its two layers (no
+    # pandas, no NumPy: sdk.py stands in), boto3 from the runtime, alpaca-py's own client.
+    out, proc = full_package
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    if shutil.which("python3.11") is None:
+        loud_skip("no python3.11 to stand in for the Lambda runtime")
+    from tradeloop_local.fake_alpaca import start_fake_alpaca
+
+    fake = start_fake_alpaca()
+    try:
+        # Given the fake, and the adapter configured as the function would be
+        env = {
+            "TRADELOOP_BROKER": "alpaca",
+            "TRADELOOP_ALPACA_URL": fake.url,
+            "APCA_API_KEY_ID": fake.state.key_id,
+            "APCA_API_SECRET_KEY": fake.state.secret_key,
+        }
+        code = (
+            "import sys; sys.path[:0] = sys.argv[1:]\n"
+            "from datetime import datetime, timezone\n"
+            "from order_service.brokers import get_broker\n"
+            "from tradeloop_common.models import Order\n"
+            "from tradeloop_common.settings import get_settings\n"
+            "import importlib.util; assert importlib.util.find_spec('numpy') is None, 'numpy is in the package'\n"
+            "now = datetime(2012, 6, 1, 21, tzinfo=timezone.utc)\n"
+            "order = Order(order_id='6a3c7d7e-0000-4000-8000-000000000001', client_order_id='signal:x:IBM', "
+            "account_id='paper', symbol='IBM', side='BUY', quantity=3, status='PENDING', as_of=now, created_at=now)\n"
+            "broker = get_broker(get_settings())\n"
+            "print(broker.submit(order).status.value, broker.submit(order).status.value, broker.account().cash)\n"
+        )
+        # When it submits the same order twice and reads the account
+        result = _run_as_lambda(out, "order", code, tmp_path, env)
+        # Then it runs from the package alone, and the fake holds one order
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.stdout.splitlines()[-1].split() == ["open", "open", "100000"]
+        assert [s["status"] for s in fake.state.submissions] == [200, 422]
+    finally:
+        fake.stop()

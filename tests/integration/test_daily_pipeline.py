@@ -24,6 +24,7 @@ from signal_fixtures import publish_logistic_model, wipe_signals
 from tests.conftest import table_count
 from tests.utils import loud
 from tradeloop_local.pipeline import run_pipeline
+from tradeloop_local.seed import seed_bars
 
 SYMBOLS = ("AAPL", "GOOG", "IBM", "MSFT")
 VERSION = "v-pipeline"
@@ -33,6 +34,8 @@ VERSION = "v-pipeline"
 def pipeline_stack(aws_env: dict[str, Any], local_runtime: Any) -> Iterator[dict[str, Any]]:
     if not aws_env["info"].iam_enforced:
         loud("SKIPPED: IAM enforcement of the pipeline (no roles: Terraform could not run)")
+    # The stack is the session's: another module's pipeline run may have appended these sessions.
+    seed_bars(SYMBOLS)
     publish_logistic_model(aws_env, VERSION, SYMBOLS)
     wipe_signals(aws_env)
     yield aws_env

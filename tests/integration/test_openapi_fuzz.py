@@ -20,19 +20,14 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tests.integration import schemathesis_hooks  # noqa: F401 - registers the positive-case rules
+from tradeloop_local.fuzzing import configure
 from tradeloop_local.openapi import SPEC_FILE
-
-SIGNED = {"Authorization": "AWS4-HMAC-SHA256 Credential=local/execute-api"}  # the header the document names
-AUTH_CHECKS = ("ignored_auth", "missing_required_header")
-
 
 # schemathesis's lazy loader (`from_fixture`) does not run under pytest 9 (it writes `node._nodeid`), so
 # the document is loaded from the committed file, and the first test proves it is the one served.
-schema = schemathesis.openapi.from_path(SPEC_FILE)
 # Sent with every request, as `st run -H` would: the header the document names; then no case is
 # generated that leaves it out (the router would accept it, API Gateway would not).
-schema.config.update(headers=SIGNED)
-schema.config.checks.update(included_check_names=["all"], excluded_check_names=list(AUTH_CHECKS))
+schema = configure(schemathesis.openapi.from_path(SPEC_FILE))
 
 
 def test_the_document_fuzzed_is_the_one_the_router_serves(local_api: str) -> None:

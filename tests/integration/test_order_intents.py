@@ -83,22 +83,21 @@ def test_a_body_that_is_no_intent_goes_to_the_dlq_alone_and_the_intent_behind_it
     local_runtime: Any, fresh_account: Any, aws_env: dict[str, Any]
 ) -> None:
     sqs = aws_env["session"].client("sqs")
-    queue_url = aws_env["stack"]["TRADELOOP_ORDER_QUEUE_URL"]
     dlq_url = aws_env["stack"]["TRADELOOP_ORDER_DLQ_URL"]
-    # Given an unreadable body and a good intent queued behind it in the account's group
+    # Given an unreadable body and a good intent queued behind it in the account's group (SQS FIFO
+    # hands a group's messages out together, in order: a failed head would take the intent behind
+    # it to the DLQ after maxReceiveCount)
     _send_raw(aws_env, "this is not an intent", "p1")
     _send_raw(aws_env, json.dumps(_intent({"GOOG": 0.1})), "p2")
-    # When the poller hands them over until SQS gives up on the bad one (visibility 0: back at once)
-    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "0"})
-    try:
-        for _ in range(12):
-            local_runtime.poller.poll_once(wait_seconds=0)
-            if _queue_counts(aws_env, "TRADELOOP_ORDER_QUEUE_URL") == (0, 0):
-                break
-    finally:
-        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "10"})
-    # Then it alone went to the DLQ, and the intent behind it placed its order
-    dead = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+    # When the poller hands them over, once
+    assert local_runtime.poller.poll_once(wait_seconds=0) == 2
+    # Then the order function moved the bad one to the DLQ by itself, saying why, and nothing is left
+    assert _queue_counts(aws_env, "TRADELOOP_ORDER_QUEUE_URL") == (0, 0)
+    dead = sqs.receive_message(
+        QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
+    ).get("Messages", [])
     assert [m["Body"] for m in dead] == ["this is not an intent"]
+    assert "invalid rebalance intent" in dead[0]["MessageAttributes"]["reason"]["StringValue"]
     sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=dead[0]["ReceiptHandle"])
+    # And the intent behind it placed its order
     assert _orders(local_runtime)["GOOG"]["status"] == "PENDING"

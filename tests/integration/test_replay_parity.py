@@ -16,6 +16,7 @@ from signal_fixtures import SYMBOLS, TRAIN_END, build_artifact, drain_queue, pub
 
 from ml.backtest import backtest_live, live_targets
 from tests.utils import loud, set_controls
+from tradeloop_common.drift import DriftReference
 from tradeloop_common.models import Controls
 from tradeloop_common.predictor import OnnxPredictor
 from tradeloop_common.settings import BrokerEnv, SignalEnv
@@ -83,7 +84,14 @@ def test_replay_of_the_live_loop_matches_the_live_execution_backtest(
     bars = {s: stack_bars(aws_env, s) for s in SYMBOLS}
     predictor = OnnxPredictor((artifact / "model.onnx").read_bytes(), manifest)
     limits = SignalEnv.model_validate(dict(os.environ))
-    targets = live_targets(predictor, bars, result.days, manifest["policy"], limits.max_bar_age_days)
+    targets = live_targets(
+        predictor,
+        bars,
+        result.days,
+        manifest["policy"],
+        limits.max_bar_age_days,
+        DriftReference.from_manifest(manifest),
+    )
     costs = BrokerEnv.model_validate(dict(os.environ))
     bt = backtest_live(bars, targets, result.days, INIT_CASH, costs.commission_bps, costs.slippage_bps)
 
@@ -144,7 +152,14 @@ def test_a_tight_drawdown_limit_stops_buying_by_itself_on_the_day_it_is_crossed(
     bars = {s: stack_bars(aws_env, s) for s in SYMBOLS}
     predictor = OnnxPredictor((artifact / "model.onnx").read_bytes(), manifest)
     limits_env = SignalEnv.model_validate(dict(os.environ))
-    targets = live_targets(predictor, bars, result.days, manifest["policy"], limits_env.max_bar_age_days)
+    targets = live_targets(
+        predictor,
+        bars,
+        result.days,
+        manifest["policy"],
+        limits_env.max_bar_age_days,
+        DriftReference.from_manifest(manifest),
+    )
     costs = BrokerEnv.model_validate(dict(os.environ))
     controls = Controls.model_validate({"limits": limits})
     bt = backtest_live(bars, targets, result.days, INIT_CASH, costs.commission_bps, costs.slippage_bps, controls)

@@ -118,24 +118,59 @@ def publish(
     return manifest
 
 
-def publish_logistic_model(aws_env: dict[str, Any], version: str, symbols: tuple[str, ...] = SYMBOLS) -> None:
-    """Publish and promote a logistic ONNX model (no TensorFlow) whose universe is ``symbols``."""
-    rows = []
-    for symbol in symbols:
-        b = stack_bars(aws_env, symbol)
-        n = b.count_upto(date(2011, 12, 30))
-        feats, _ = compute_features(
-            *(np.array([float(v) for v in c[:n]]) for c in (b.open, b.high, b.low, b.close, b.volume))
-        )
-        rows.append(feats[LOOKBACK:])
+def training_rows(bars: dict[str, Bars], end: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature rows of every symbol's bars up to ``end`` (after the warm-up): (x, dates, symbols)."""
+    x, dates, symbols = [], [], []
+    for s, b in sorted(bars.items()):
+        n = b.count_upto(end)
+        cols = (np.array([float(v) for v in c[:n]]) for c in (b.open, b.high, b.low, b.close, b.volume))
+        feats, _ = compute_features(*cols)
+        x.append(feats[LOOKBACK - 1 :])
+        dates.append(np.array(b.dates[LOOKBACK - 1 : n], dtype="datetime64[D]"))
+        symbols.append(np.full(n - LOOKBACK + 1, s))
+    return np.vstack(x), np.concatenate(dates), np.concatenate(symbols)
+
+
+def monitoring(
+    bars: dict[str, Bars],
+    end: date = TRAIN_END,
+    shift_sd: dict[str, float] | None = None,
+    decay: dict[str, Any] | None = None,
+    window_sessions: int = 60,
+) -> dict[str, Any]:
+    """A manifest's ``monitoring``: the drift reference of the rows up to ``end``; with ``shift_sd``,
+    of rows whose named features sat that many standard deviations lower (so live rows look shifted
+    up by as much); ``decay``: a promise as ml.monitoring writes it."""
+    from tradeloop_common.drift import build_reference
+
+    x, dates, symbols = training_rows(bars, end)
+    for name, sd in (shift_sd or {}).items():
+        j = FEATURE_NAMES.index(name)
+        x[:, j] -= sd * x[:, j].std()
+    ref = build_reference(x, dates, symbols, FEATURE_NAMES, window_sessions=window_sessions)
+    return {"drift": ref.to_manifest(), **({"decay": decay} if decay else {})}
+
+
+def publish_logistic_model(
+    aws_env: dict[str, Any],
+    version: str,
+    symbols: tuple[str, ...] = SYMBOLS,
+    monitored: dict[str, Any] | None = None,
+) -> tuple[bytes, dict[str, Any]]:
+    """Publish and promote a logistic ONNX model (no TensorFlow) whose universe is ``symbols``, with
+    ``monitored`` as its manifest's ``monitoring``; returns its ONNX bytes and manifest."""
+    x, _, _ = training_rows({s: stack_bars(aws_env, s) for s in symbols}, date(2011, 12, 30))
     onnx = logistic_onnx(np.linspace(-0.4, 0.4, len(FEATURE_NAMES)), 0.05)
-    manifest = logistic_manifest(version, list(symbols), 0.25, np.vstack(rows), onnx)
+    manifest = logistic_manifest(version, list(symbols), 0.25, x, onnx)
+    if monitored:
+        manifest["monitoring"] = monitored
     s3, bucket = aws_env["session"].client("s3"), aws_env["stack"]["TRADELOOP_MODELS_BUCKET"]
     s3.put_object(Bucket=bucket, Key=version_key("tradeloop", version, "model.onnx"), Body=onnx)
     s3.put_object(Bucket=bucket, Key=version_key("tradeloop", version, "manifest.json"), Body=json.dumps(manifest))
     s3.put_object(
         Bucket=bucket, Key=latest_key("tradeloop"), Body=json.dumps({"version": version, "action": "promote"})
     )
+    return onnx, manifest
 
 
 def set_latest(aws_env: dict[str, Any], version: str | None, action: str = "promote") -> None:
@@ -201,8 +236,12 @@ class InMemorySignals:
         return self.rows.get((symbol, as_of))
 
     def previous(self, symbol: str, before: datetime) -> Any:
-        earlier = [k for k in self.rows if k[0] == symbol and k[1] < before]
-        return self.rows[max(earlier, key=lambda k: k[1])] if earlier else None
+        found = self.before(symbol, before, 1)
+        return found[0] if found else None
+
+    def before(self, symbol: str, before: datetime, limit: int) -> list[Any]:
+        earlier = sorted((k for k in self.rows if k[0] == symbol and k[1] < before), key=lambda k: k[1], reverse=True)
+        return [self.rows[k] for k in earlier[:limit]]
 
     def put_many(self, signals: list[Any]) -> list[bool]:
         return [self.put(s) for s in signals]
@@ -212,6 +251,25 @@ class InMemorySignals:
 
     def previous_many(self, symbols: Any, before: datetime) -> dict[str, Any]:
         return {s: row for s in symbols if (row := self.previous(s, before)) is not None}
+
+
+class InMemoryHealth:
+    """``HealthStore`` semantics: one write-once record per decision time."""
+
+    def __init__(self) -> None:
+        self.records: dict[datetime, Any] = {}
+
+    def put(self, health: Any) -> bool:
+        if health.as_of in self.records:
+            return False
+        self.records[health.as_of] = health
+        return True
+
+    def get(self, as_of: datetime) -> Any:
+        return self.records.get(as_of)
+
+    def history(self, limit: int) -> list[Any]:
+        return [self.records[k] for k in sorted(self.records, reverse=True)[:limit]]
 
 
 class InMemoryBars:
@@ -282,5 +340,6 @@ def in_memory_deps(manifest: dict[str, Any], onnx: bytes, bars: dict[str, Bars],
         limits=SignalEnv.model_validate({"TRADELOOP_MAX_MODEL_AGE_DAYS": "0"}),
         controls=FixedControls(),  # type: ignore[arg-type]
         account_id="paper",
+        health=InMemoryHealth(),  # type: ignore[arg-type]
         clock=FixedClock(now),
     )

@@ -44,6 +44,21 @@ class BrokerEnv(_EnvModel):
         default=Decimal("1"), alias="TRADELOOP_COMMISSION_BPS"
     )
     slippage_bps: Annotated[Decimal, Field(ge=0, le=100)] = Field(default=Decimal("5"), alias="TRADELOOP_SLIPPAGE_BPS")
+    # paper: nothing is submitted, the session's open fills the orders here (tradeloop_common.execution);
+    # alpaca: orders go to Alpaca's paper-trading endpoint, fills and the account come back from it.
+    broker: Literal["paper", "alpaca"] = Field(default="paper", alias="TRADELOOP_BROKER")
+
+
+class AlpacaEnv(_EnvModel):
+    """Where the alpaca broker trades and with which keys: Alpaca's own variables
+    (``APCA_API_KEY_ID``, ``APCA_API_SECRET_KEY``: MarketDataEnv reads them, the same account's keys)
+    win; else the Secrets Manager secret (JSON ``{"key_id", "secret_key"}``, AWS)."""
+
+    # Empty: the SDK's paper endpoint. Set: a stand-in (the local fake: tradeloop_local.fake_alpaca).
+    alpaca_url: str = Field(default="", alias="TRADELOOP_ALPACA_URL", pattern=r"^(https?://[^\s]+)?$")
+    alpaca_secret_arn: str = Field(
+        default="", alias="TRADELOOP_ALPACA_SECRET_ARN", pattern=r"^(arn:aws[a-z-]*:secretsmanager:[^\s]+)?$"
+    )
 
 
 class ExecutionEnv(_EnvModel):
@@ -98,7 +113,7 @@ class MarketDataEnv(_EnvModel):
     stooq_apikey: str = Field(default="", alias="TRADELOOP_STOOQ_APIKEY")
 
 
-class Settings(TablesEnv, StorageEnv, QueueEnv, BrokerEnv, ExecutionEnv, SignalEnv, MarketDataEnv):
+class Settings(TablesEnv, StorageEnv, QueueEnv, BrokerEnv, AlpacaEnv, ExecutionEnv, SignalEnv, MarketDataEnv):
     """Everything a service needs to find its tables, buckets and queue."""
 
     endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")

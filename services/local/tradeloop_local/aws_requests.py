@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -52,7 +52,7 @@ def count_requests(
 
     def before_send(event_name: str = "", **_: Any) -> None:
         # event_name is "before-send.<service>.<Operation>"
-        _, service, operation = event_name.split(".", 2)
+        service, operation = event_name.split(".", 2)[1:]
         with lock:
             counts[f"{service}:{operation}"] += 1
 
@@ -66,7 +66,7 @@ def count_requests(
         event_name: str = "", context: dict[str, Any] | None = None, parsed: dict[str, Any] | None = None, **_: Any
     ) -> None:
         context = context or {}
-        _, service, operation = event_name.split(".", 2)
+        service, operation = event_name.split(".", 2)[1:]
         started = context.get("tradeloop_started")
         with lock:
             if started is not None and timings is not None:
@@ -75,7 +75,7 @@ def count_requests(
                 kind, n = dynamodb_units(operation, context.get("tradeloop_params", {}), parsed or {})
                 units[f"dynamodb:{kind}"] += n
 
-    hooks = [("before-send", before_send)]
+    hooks: list[tuple[str, Callable[..., None]]] = [("before-send", before_send)]
     if timings is not None or units is not None:
         hooks += [
             ("before-parameter-build", before_build),

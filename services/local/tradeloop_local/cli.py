@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from typing import Any
 
 from rich.console import Console
 
@@ -44,8 +45,27 @@ def cmd_down(_: argparse.Namespace) -> int:
     from tradeloop_local import stackctl
 
     n = stackctl.down()
-    console.print(f"stopped {n} process group(s)" if n else "nothing was running")
+    console.print(f"stopped {n} process group(s); the state is kept" if n else "nothing was running")
     return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    """Delete the local stack's state, after saying what it holds (and asking, on a terminal)."""
+    from tradeloop_local import stackctl
+
+    def confirm(question: str) -> bool:
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            console.print("not deleted: no terminal to confirm on; run `make reset YES=1` to delete without asking")
+            return False
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+    try:
+        return 0 if stackctl.reset(confirm=confirm, log=print) else 1
+    except stackctl.StackError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 1
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -70,8 +90,9 @@ def cmd_status(_: argparse.Namespace) -> int:
     from tradeloop_local import stackctl
 
     cfg = load_config()
-    for name, pid in stackctl.read_pids(cfg).items():
-        console.print(f"{name:10s} pid {pid} {'up' if stackctl._alive(pid) else 'DEAD'}")
+    pids = stackctl.read_pids(cfg)
+    for name, state in stackctl.status(cfg).items():
+        console.print(f"{name:10s} {state:12s} {'pid ' + str(pids[name]) if name in pids else ''}")
     return 0
 
 
@@ -162,7 +183,7 @@ def cmd_urls(_: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tradeloop", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
-    provision = {
+    provision: dict[str, Any] = {
         "choices": ["auto", "terraform", "python"],
         "help": "create the resources with terraform apply of envs/local, or the Python bootstrap "
         "(default: $TRADELOOP_PROVISION, else auto = terraform when it and the provider mirror are found)",
@@ -171,14 +192,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-dashboard", action="store_true")
     p.add_argument("--provision", **provision)
     p.set_defaults(fn=cmd_up)
-    sub.add_parser("down", help="stop what `up` started").set_defaults(fn=cmd_down)
+    sub.add_parser("down", help="stop what `up` started (the state is kept)").set_defaults(fn=cmd_down)
+    p = sub.add_parser("reset", help="delete the local stack's state, saying what it holds first")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(fn=cmd_reset)
     p = sub.add_parser("run", help="like up, in the foreground; Ctrl-C stops everything")
     p.add_argument("--no-dashboard", action="store_true")
     p.add_argument("--provision", **provision)
     p.set_defaults(fn=cmd_run)
-    sub.add_parser("status", help="which local processes are up").set_defaults(fn=cmd_status)
+    sub.add_parser("status", help="each local component: up, unresponsive, dead or absent").set_defaults(fn=cmd_status)
     sub.add_parser("emulator", help="serve the AWS emulator (moto) in the foreground").set_defaults(fn=None)
     sub.add_parser("serve", help="serve the runtime for the stack file in the foreground").set_defaults(fn=None)
+    sub.add_parser(
+        "fake-alpaca", help="serve a local fake of Alpaca's trading API in the foreground (--port, --cash)"
+    ).set_defaults(fn=None)
     sub.add_parser("openapi", help="write or --check the merged OpenAPI document").set_defaults(fn=None)
     sub.add_parser("replay", help="drive the live loop day by day: --start YYYY-MM-DD --end YYYY-MM-DD").set_defaults(
         fn=None
@@ -241,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
 
         emulator_main(raw[1:])
         return 0
+    if raw and raw[0] == "fake-alpaca":
+        from tradeloop_local.fake_alpaca import main as fake_alpaca_main
+
+        return fake_alpaca_main(raw[1:])
     if raw and raw[0] == "serve":
         from tradeloop_local.stackctl import serve
 

@@ -42,6 +42,15 @@ class LocalConfig:
     def stack_file(self) -> Path:
         return self.state_dir / "stack.json"
 
+    @property
+    def emulator_state_dir(self) -> Path:
+        """The emulator's journal and snapshot: the stack's data (tradeloop_local.persistence)."""
+        return self.state_dir / "emulator"
+
+    @property
+    def pids_file(self) -> Path:
+        return self.state_dir / "pids.json"
+
 
 def load_config() -> LocalConfig:
     return LocalConfig(

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -117,25 +118,68 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+STACK_MARK = "TRADELOOP_STACK_MARK"
+
+
+def stack_mark(state_dir: Path) -> str:
+    """The value every process of a stack carries in its environment (STACK_MARK), so `make down`
+    can tell its own processes (and their orphaned children) from anyone else's."""
+    return str(state_dir.resolve())
+
+
 def spawn_emulator(
-    port: int, log: Path, *, detach: bool = False, cwd: Path | None = None, enforce_iam: bool = True
+    port: int,
+    log: Path,
+    *,
+    detach: bool = False,
+    cwd: Path | None = None,
+    enforce_iam: bool = True,
+    state_dir: Path | None = None,
+    mark: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """`python -m tradeloop_local emulator` in its own process: moto's backends are global to a
-    process, so every stack gets one. detach: its own session (`make up` stops the group)."""
+    process, so every stack gets one. detach: its own session (`make up` stops the group).
+    state_dir: keep the state there and restore it (tradeloop_local.persistence)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     out = open(log, "ab")  # noqa: SIM115 - the child owns it
     args = [sys.executable, "-m", "tradeloop_local", "emulator", "--port", str(port)]
     if not enforce_iam:
         args.append("--no-iam")
+    if state_dir is not None:
+        args += ["--state-dir", str(state_dir)]
+    env = {
+        **os.environ,
+        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+        # Replay must rebuild the same state: no per-process hash seed in what moto iterates.
+        "PYTHONHASHSEED": "0",
+    }
+    if mark:
+        env[STACK_MARK] = mark
     return subprocess.Popen(
         args,
         stdout=out,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+        env=env,
         start_new_session=detach,
         cwd=cwd or REPO_ROOT,
     )
+
+
+def emulator_state(endpoint_url: str) -> dict[str, Any]:
+    """What the emulator keeps and what its start restored (GET /_tradeloop/state)."""
+    r = requests.get(f"{endpoint_url}/_tradeloop/state", timeout=10)
+    r.raise_for_status()
+    return dict(r.json())
+
+
+def snapshot_emulator(endpoint_url: str, into: Path | None = None) -> dict[str, Any]:
+    """Compact the emulator's journal now, or write a copy of its whole state into ``into``."""
+    body = {"path": str(into.resolve())} if into else {}
+    r = requests.post(f"{endpoint_url}/_tradeloop/snapshot", json=body, timeout=120)
+    if r.status_code != 200:
+        raise StackError(f"snapshot failed: {r.status_code} {r.text[:300]}")
+    return dict(r.json())
 
 
 def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None, log: Path | None = None) -> None:
@@ -161,7 +205,10 @@ def tail(log: Path | None, lines: int = 15) -> str:
 
 def provision_and_seed(endpoint_url: str, cfg: LocalConfig, fresh: bool = False, log: Log = print) -> StackInfo:
     """Create the resources (Terraform, or the boto3 bootstrap: tfstack.provision), seed the
-    sample bars (and the account where Terraform did not open it), write the stack file."""
+    sample bars (and the account where Terraform did not open it), write the stack file.
+
+    fresh: the emulator holds nothing (first start, or after `make reset`). Otherwise it holds a
+    stack already: only bars that are missing are seeded, so data written since is never replaced."""
     from tradeloop_local.seed import seed_account, seed_bars, seed_marketdata_secret
     from tradeloop_local.tfstack import provision
 
@@ -169,7 +216,7 @@ def provision_and_seed(endpoint_url: str, cfg: LocalConfig, fresh: bool = False,
     info = provision(endpoint_url, cfg, fresh=fresh, log=log)
     os.environ.update(info.environment)
     reset_caches()
-    seed_bars()
+    seed_bars(only_missing=not fresh)
     seed_account()  # a no-op where Terraform opened it
     marketdata = info.functions.get("marketdata")
     seed_marketdata_secret(marketdata.environment.get("TRADELOOP_MARKETDATA_SECRET_ARN") if marketdata else None)
@@ -193,36 +240,109 @@ class EmbeddedStack:
         return self.info.endpoint_url
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        _terminate(self.process)
+
+
+def _terminate(proc: subprocess.Popen[bytes], wait: float = 30) -> None:
+    """SIGTERM (an emulator keeping state writes its last snapshot), SIGKILL after ``wait``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @contextmanager
-def embedded_stack(state_dir: Path, log: Log = print) -> Iterator[EmbeddedStack]:
+def running_emulator(
+    log: Path, state_dir: Path | None = None, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """An emulator process for the duration (tests, benches): its URL and process."""
+    port = port or free_port()
+    proc = spawn_emulator(port, log, state_dir=state_dir)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/_tradeloop/iam", 60, proc, log)
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        _terminate(proc)
+
+
+@contextmanager
+def embedded_stack(state_dir: Path, log: Log = print, persistent: bool = True) -> Iterator[EmbeddedStack]:
     """A fresh emulator on a free port, the stack in it (Terraform when it can run, as `make up`),
-    this process pointed at it as the administrator. The environment is restored afterwards."""
+    this process pointed at it as the administrator. The environment is restored afterwards.
+
+    persistent: the emulator keeps its state in ``state_dir/emulator`` as `make up`'s does, so the
+    stack can be cloned (:func:`clone_stack`) instead of provisioned again."""
     saved = dict(os.environ)
     port = free_port()
     os.environ.update(TRADELOOP_STATE_DIR=str(state_dir), TRADELOOP_EMULATOR_PORT=str(port))
     cfg = load_config()
-    proc = spawn_emulator(port, state_dir / "logs" / "emulator.log")
+    kept = cfg.emulator_state_dir if persistent else None
     try:
-        wait_http(f"{cfg.emulator_url}/_tradeloop/iam", 60, proc, state_dir / "logs" / "emulator.log")
-        info = provision_and_seed(cfg.emulator_url, cfg, fresh=True, log=log)
-        yield EmbeddedStack(info, proc, state_dir)
+        with running_emulator(state_dir / "logs" / "emulator.log", kept, port) as (url, proc):
+            yield EmbeddedStack(provision_and_seed(url, cfg, fresh=True, log=log), proc, state_dir)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         os.environ.clear()
         os.environ.update(saved)
         reset_caches()
+
+
+def clone_stack(info: StackInfo, target: LocalConfig) -> StackInfo:
+    """Copy a running stack's whole state (its emulator's snapshot and the stack file, every URL
+    moved to ``target``'s emulator port) into ``target``'s state directory: `make up` there starts
+    from it, as after a `make down`, instead of provisioning (a second instead of a minute of
+    Terraform; the tests use it)."""
+    snapshot_emulator(info.endpoint_url, target.emulator_state_dir)
+    text = info.to_json().replace(info.endpoint_url, target.emulator_url)
+    target.state_dir.mkdir(parents=True, exist_ok=True)
+    target.stack_file.write_text(text)
+    return StackInfo.from_json(text)
+
+
+def admin_client(endpoint_url: str, service: str, config: Any = None) -> Any:
+    """A boto3 client for the emulator at ``endpoint_url``, signed as its administrator."""
+    import boto3
+
+    env = admin_aws_env(endpoint_url)
+    session = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+    return session.client(service, endpoint_url=endpoint_url, config=config)
+
+
+QUEUE_DEPTH = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
+
+
+def queue_depth(sqs: Any, queue_url: str) -> int:
+    """Messages in a queue: visible, in flight and delayed."""
+    attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(QUEUE_DEPTH))["Attributes"]
+    return sum(int(attrs.get(name, 0)) for name in QUEUE_DEPTH)
+
+
+def inventory(endpoint_url: str) -> dict[str, dict[str, int]]:
+    """What the emulator holds, as the administrator sees it: items per table, objects (every
+    version and delete marker) per bucket, messages per queue (visible, in flight, delayed)."""
+    ddb, s3, sqs = (admin_client(endpoint_url, service) for service in ("dynamodb", "s3", "sqs"))
+    tables = {
+        t: sum(p["Count"] for p in ddb.get_paginator("scan").paginate(TableName=t, Select="COUNT"))
+        for t in ddb.list_tables()["TableNames"]
+    }
+    buckets = {
+        bucket["Name"]: sum(
+            len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"])
+        )
+        for bucket in s3.list_buckets().get("Buckets", [])
+    }
+    queues = {url.rsplit("/", 1)[-1]: queue_depth(sqs, url) for url in sqs.list_queues().get("QueueUrls", [])}
+    return {"tables": tables, "buckets": buckets, "queues": queues}
 
 
 # ---- a function's credentials ---------------------------------------------------------------------

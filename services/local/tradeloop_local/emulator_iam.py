@@ -188,9 +188,20 @@ def _authorize(response: Any, iam_request_cls: type, checks: Iterable[tuple[str 
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin
 
+    from tradeloop_local.persistence import DETERMINISM
+
     if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
         ActionAuthenticatorMixin.request_count += 1
         return
+    # A journal replay skips authorisation (only allowed requests were journaled): so must the
+    # recorded clock (tradeloop_local.persistence).
+    with DETERMINISM.unrecorded():
+        _authenticate_and_check(response, iam_request_cls, checks)
+
+
+def _authenticate_and_check(response: Any, iam_request_cls: type, checks: Iterable[tuple[str | None, str]]) -> None:
+    from moto.core.authorization import ActionAuthenticatorMixin
+
     if response.headers.get("X-Amz-Target") in ActionAuthenticatorMixin.PUBLIC_OPERATIONS:
         return
     headers, presigned = response.headers, False

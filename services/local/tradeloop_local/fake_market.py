@@ -110,9 +110,9 @@ class FakeMarket:
         bars: dict[str, list[dict[str, Any]]] = {}
         for symbol, row in page:
             bars.setdefault(symbol, []).append(alpaca_bar(row))
-        body = {"bars": bars, "next_page_token": str(offset + limit) if offset + limit < len(flat) else None}
-        self.sent.append(body)
-        return Response(json.dumps(body), 200, content_type="application/json")
+        page_body = {"bars": bars, "next_page_token": str(offset + limit) if offset + limit < len(flat) else None}
+        self.sent.append(page_body)
+        return Response(json.dumps(page_body), 200, content_type="application/json")
 
     def _stooq(self, request: Request) -> Response:
         ticker = (request.args.get("s") or "").upper()
@@ -144,8 +144,7 @@ class FakeMarket:
     @property
     def url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._server.host}:{self._server.port}"
 
     def stop(self) -> None:
         if self._server is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import threading
 import time
 import traceback
 import uuid
@@ -42,8 +43,18 @@ class LocalLambdaContext:
         return max(int((self._deadline - time.monotonic()) * 1000), 0)
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose runtime died (SIGKILL) would otherwise wait on its task queue forever: an
+    orphan holding memory and, for `make down`, a process of nobody's."""
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 def _init_worker(handler_path: str, env: dict[str, str], function_name: str) -> None:
     global _handler, _function_name
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     os.environ.update(env)
     module, _, attr = handler_path.rpartition(".")
     _handler = getattr(importlib.import_module(module), attr)

@@ -19,6 +19,9 @@ from tradeloop_common.api import BODY_METHODS, ERROR_CODES, MAX_BODY_BYTES, erro
 from tradeloop_local.config import ROUTES_FILE
 from tradeloop_local.lambda_pool import FunctionError, LambdaPool
 
+# Not an API route (API Gateway has no such path): the local runtime's own liveness.
+LOCAL_HEALTH_PATH = "/_local/health"
+
 
 @dataclass(frozen=True)
 class Route:
@@ -159,6 +162,11 @@ def create_app(pools: dict[str, LambdaPool], routes: list[Route] | None = None) 
             return no_route(path_known=exc.code == 405 and bool(methods_for(table, request.path)))
         status = exc.code or 500
         return _json_error(status, ERROR_CODES.get(status, "error"), f"{exc.name}: {request.method} {request.path!r}")
+
+    @app.route(LOCAL_HEALTH_PATH, methods=["GET"])
+    def local_health() -> Response:
+        # Liveness of the runtime process itself (`make up` checks it), answered without a function.
+        return Response(json.dumps({"runtime": "up", "services": sorted(pools)}), mimetype="application/json")
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
     @app.route("/<path:path>", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])

@@ -54,6 +54,11 @@ PASSTHROUGH = (
     "TRADELOOP_STOOQ_APIKEY",
     "APCA_API_KEY_ID",
     "APCA_API_SECRET_KEY",
+    # The broker: `TRADELOOP_BROKER=alpaca make up` trades through Alpaca's paper endpoint, or the
+    # local fake (`python -m tradeloop_local fake-alpaca`, TRADELOOP_ALPACA_URL), with the APCA_* keys.
+    "TRADELOOP_BROKER",
+    "TRADELOOP_ALPACA_URL",
+    "TRADELOOP_ALPACA_SECRET_ARN",
 )
 
 
@@ -103,8 +108,7 @@ class LocalRuntime:
     @property
     def api_url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._server.host}:{self._server.port}"
 
     def start(self) -> LocalRuntime:
         self.market = FakeMarket().start()

@@ -29,11 +29,18 @@ def sample_bars(symbol: str, until: date | None = SEED_CUTOFF) -> str:
     )
 
 
-def seed_bars(symbols: tuple[str, ...] = SAMPLE_SYMBOLS) -> list[str]:
+def seed_bars(symbols: tuple[str, ...] = SAMPLE_SYMBOLS, only_missing: bool = False) -> list[str]:
+    """Write the sample's bars; only_missing: leave a symbol that has bars alone (a kept stack's
+    data may have grown since)."""
     bars = BarsRepository(get_settings().data_bucket)
+    present = set(bars.symbols()) if only_missing else set()
+    seeded = []
     for symbol in symbols:
+        if symbol in present:
+            continue
         bars.put(symbol, sample_bars(symbol))
-    return list(symbols)
+        seeded.append(symbol)
+    return seeded
 
 
 def seed_marketdata_secret(secret_arn: str | None) -> bool:

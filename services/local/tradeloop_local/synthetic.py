@@ -114,8 +114,8 @@ def symbol_csv(spec: UniverseSpec, index: int, sessions: list[date], market: np.
     lo = np.minimum.reduce([lo, o, c])
     v = np.round(volume * factor).astype(np.int64)
     lines = [",".join(BAR_COLUMNS)]
-    for t in np.flatnonzero(keep):
-        lines.append(f"{sessions[t].isoformat()},{o[t]:.6f},{h[t]:.6f},{lo[t]:.6f},{c[t]:.6f},{v[t]}")
+    for i in np.flatnonzero(keep):
+        lines.append(f"{sessions[i].isoformat()},{o[i]:.6f},{h[i]:.6f},{lo[i]:.6f},{c[i]:.6f},{v[i]}")
     return "\n".join(lines) + "\n"
 
 

@@ -28,6 +28,8 @@ module "stack" {
   model_name         = var.model_name
   commission_bps     = var.commission_bps
   slippage_bps       = var.slippage_bps
+  broker             = var.broker
+  alpaca_secret_arn  = var.alpaca_secret_arn
 
   schedule_enabled          = var.schedule_enabled
   marketdata                = { provider = var.marketdata_provider, feed = var.marketdata_feed }

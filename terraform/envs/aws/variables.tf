@@ -86,6 +86,18 @@ variable "slippage_bps" {
   default     = 5
 }
 
+variable "broker" {
+  description = "TRADELOOP_BROKER: paper (ours, the default) or alpaca (Alpaca's paper-trading endpoint through alpaca-py; set alpaca_secret_arn)."
+  type        = string
+  default     = "paper"
+}
+
+variable "alpaca_secret_arn" {
+  description = "Secrets Manager ARN of the Alpaca paper-trading keys, a JSON object {\"key_id\": ..., \"secret_key\": ...}. The order role may read this one secret. null: none."
+  type        = string
+  default     = null
+}
+
 ################################################################################
 # Schedule
 ################################################################################

@@ -102,6 +102,7 @@ resource "aws_lambda_layer_version" "this" {
     common     = "tradeloop_common + powertools, pydantic"
     signal     = "numpy + onnxruntime for the signal service"
     marketdata = "alpaca-py (+ pandas, numpy, requests) for the market-data service"
+    order      = "alpaca-py for the order service's alpaca broker (no pandas, numpy)"
   } : {}
 
   layer_name          = "${var.name}-${each.key == "common" ? each.key : "${each.key}-runtime"}"
@@ -119,7 +120,7 @@ resource "aws_lambda_layer_version" "this" {
 }
 
 locals {
-  layer_arns = { for k in ["common", "signal", "marketdata"] : k => try(aws_lambda_layer_version.this[k].arn, "") }
+  layer_arns = { for k in ["common", "signal", "marketdata", "order"] : k => try(aws_lambda_layer_version.this[k].arn, "") }
 }
 
 module "lambda" {
@@ -268,6 +269,24 @@ module "observability" {
       namespace   = var.name
       metric_name = "ReconciliationDifferences"
       dimensions  = { service = "order" }
+    }
+    feature-drift = {
+      description         = "The live model's inputs drifted from its training data: 1 = warn, 2 = new entries held (GET /models/health)"
+      namespace           = var.name
+      metric_name         = "FeatureDriftLevel"
+      dimensions          = { service = "signal" }
+      threshold           = 1
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+      period              = 3600
+    }
+    model-decay = {
+      description         = "The live model's hit rate or long return left the walk-forward's interval (GET /models/health)"
+      namespace           = var.name
+      metric_name         = "ModelDecay"
+      dimensions          = { service = "signal" }
+      threshold           = 1
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+      period              = 3600
     }
     market-data-late = {
       description         = "After the daily ingest some symbols still lack the session's bar: the signal step HOLDs them"

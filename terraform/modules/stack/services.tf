@@ -35,7 +35,7 @@ locals {
   # What each function is (its statements are below). The schedule starts the daily pipeline's
   # first step (marketdata); each later step is started by the previous one (pipeline.tf).
   services = {
-    order      = { package = "order_service", memory = 512, timeout = 30, layers = ["common"], queue = true }
+    order      = { package = "order_service", memory = 512, timeout = 30, layers = ["common", "order"], queue = true }
     portfolio  = { package = "portfolio_service", memory = 512, timeout = 30, layers = ["common"], queue = false }
     signal     = { package = "signal_service", memory = 1024, timeout = 120, layers = ["common", "signal"], queue = false }
     marketdata = { package = "marketdata_service", memory = 1024, timeout = 300, layers = ["common", "marketdata"], queue = false }
@@ -43,6 +43,11 @@ locals {
 
   # Settings only one function has.
   service_environment = {
+    # The broker (order_service.brokers) and, for alpaca, where its keys are.
+    order = merge(
+      { TRADELOOP_BROKER = var.broker },
+      var.alpaca_secret_arn == null ? {} : { TRADELOOP_ALPACA_SECRET_ARN = var.alpaca_secret_arn },
+    )
     marketdata = {
       TRADELOOP_MARKETDATA_PROVIDER   = var.marketdata.provider
       TRADELOOP_MARKETDATA_FEED       = var.marketdata.feed
@@ -66,6 +71,12 @@ locals {
         actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
         resources = [module.queue.queue_arn]
       }
+      # A message that can never be processed is moved to the DLQ by the function itself: failed,
+      # SQS FIFO would dead-letter the later messages of its group with it (handle_order_intents).
+      DeadLetterSend = { actions = ["sqs:SendMessage"], resources = [module.queue.dlq_arn] }
+      }, var.alpaca_secret_arn == null ? {} : {
+      # The alpaca broker's API keys (order_service.brokers.alpaca): that one secret, read only.
+      AlpacaKeysRead = { actions = ["secretsmanager:GetSecretValue"], resources = [var.alpaca_secret_arn] }
     })
     portfolio = merge(local.read_bars, {
       TablesRead = {

@@ -129,6 +129,33 @@ variable "slippage_bps" {
   default     = 5
 }
 
+variable "broker" {
+  description = "TRADELOOP_BROKER: paper (ours: orders fill at the session's open from the bars) or alpaca (Alpaca's paper-trading endpoint; needs alpaca_secret_arn)."
+  type        = string
+  default     = "paper"
+
+  validation {
+    condition     = contains(["paper", "alpaca"], var.broker)
+    error_message = "broker is paper or alpaca."
+  }
+}
+
+variable "alpaca_secret_arn" {
+  description = "Secrets Manager ARN of the Alpaca paper-trading keys (JSON: key_id, secret_key; encrypted with the AWS managed key aws/secretsmanager). Given: TRADELOOP_ALPACA_SECRET_ARN, and the order role may read that one secret. null: no grant."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alpaca_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.alpaca_secret_arn))
+    error_message = "alpaca_secret_arn is a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)."
+  }
+
+  validation {
+    condition     = var.broker != "alpaca" || var.alpaca_secret_arn != null
+    error_message = "broker = alpaca needs alpaca_secret_arn: the order function reads the keys from it."
+  }
+}
+
 ################################################################################
 # Queue
 ################################################################################

@@ -17,5 +17,6 @@ def reset_caches() -> None:
         signals.get_signal_store,
         registry.get_model_store,
         queue.get_intent_queue,
+        queue.get_dead_letters,
     ):
         factory.cache_clear()

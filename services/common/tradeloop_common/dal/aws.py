@@ -14,17 +14,31 @@ from tradeloop_common.errors import StoreError
 
 # Standard retry mode backs off on throttling; timeouts are short because every call is on a
 # request path with a Lambda deadline behind it.
-# The bar windows and the signal rows are read by 16 threads: the pool holds a connection for each
+# The bar windows and the signal rows are read by 16 threads: the pools hold a connection for each
 # (botocore's default of 10 would discard the rest after every call and connect again).
+_POOL = 32
 _CONFIG = Config(
-    retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=20, max_pool_connections=32
+    retries={"max_attempts": 5, "mode": "standard"},
+    connect_timeout=5,
+    read_timeout=20,
+    max_pool_connections=_POOL,
+)
+# S3 retries in legacy mode: the same errors (throttling, 5xx, dropped connections), the same
+# exponential backoff, but no retry budget. Standard mode takes 5-14 units of a 500-unit budget per
+# retry and gives them back only on a 2xx answer; the bars are revalidated with If-None-Match, so a
+# warm instance's S3 answers are 304s, and after about 36 retried 5xx in its lifetime it stopped
+# retrying at all (intents then failed on every transient S3 error until SQS dead-lettered them:
+# found by `make reliability`, tests/integration/test_fault_injection.py).
+_S3_CONFIG = Config(
+    retries={"max_attempts": 5, "mode": "legacy"}, connect_timeout=5, read_timeout=20, max_pool_connections=_POOL
 )
 
 
 @lru_cache
 def client(service: str) -> Any:
     # AWS_ENDPOINT_URL (the emulator) is honoured by boto3 itself, so no endpoint is passed here.
-    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    config = _S3_CONFIG if service == "s3" else _CONFIG
+    return boto3.session.Session().client(service, config=config)
 
 
 def object_exists(bucket: str, key: str) -> bool:

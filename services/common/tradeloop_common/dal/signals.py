@@ -81,16 +81,21 @@ class SignalStore:
 
     def previous(self, symbol: str, before: datetime) -> Signal | None:
         """The latest signal for ``symbol`` strictly before ``before``."""
+        found = self.before(symbol, before, 1)
+        return found[0] if found else None
+
+    def before(self, symbol: str, before: datetime, limit: int) -> list[Signal]:
+        """Up to ``limit`` signals for ``symbol`` strictly before ``before``, newest first (a replay of
+        the past never sees the rows of its future)."""
         resp = client("dynamodb").query(
             TableName=self._table,
             KeyConditionExpression="symbol = :s AND as_of < :a",
             ExpressionAttributeValues=to_item({":s": symbol, ":a": iso(before)}),
             ScanIndexForward=False,
-            Limit=1,
+            Limit=limit,
             ConsistentRead=True,
         )
-        items = resp.get("Items", [])
-        return _signal_from(items[0]) if items else None
+        return [_signal_from(i) for i in resp.get("Items", [])]
 
     def history_page(self, symbol: str, limit: int, next_token: str | None = None) -> tuple[list[Signal], str | None]:
         """Newest first, ``limit`` at a time; the token resumes after the last one returned."""

@@ -370,13 +370,15 @@ class DynamoTradingStore(TradingStore):
 
     # ---- the money path -----------------------------------------------------------------------
     def _position_update(self, order: Order, effect: FillEffect, before: Position, now: str) -> dict[str, Any]:
+        # The shares this fill moves: all of the order, or what a broker filled of it before it ended.
+        filled = order.filled_quantity
         if order.side is Side.BUY:
             update: dict[str, Any] = {
                 "UpdateExpression": "ADD quantity :q, cost_basis :c, version :one "
                 "SET realized_pnl = if_not_exists(realized_pnl, :zero), updated_at = :now",
                 "ExpressionAttributeValues": to_item(
                     {
-                        ":q": order.quantity,
+                        ":q": filled,
                         ":c": effect.position.cost_basis - before.cost_basis,
                         ":one": 1,
                         ":zero": Decimal(0),
@@ -399,7 +401,7 @@ class DynamoTradingStore(TradingStore):
                         ":now": now,
                         ":one": 1,
                         ":v": before.version,
-                        ":q": order.quantity,
+                        ":q": filled,
                     }
                 ),
             }

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainSerializer
 
@@ -35,10 +35,16 @@ def _limit(low: Decimal | int, high: int, step: Decimal, description: str) -> An
     ]
 
 
-OrderNotional = _limit(1, 10**12, CENT, "Dollars, 1 to 1e12 (rounded to cents)")
-PositionWeight = _limit(MICRO, 1, MICRO, "Share of equity in one symbol, 0.000001 to 1")
-GrossExposure = _limit(MICRO, 4, MICRO, "Sum of |positions| / equity, 0.000001 to 4")
-LossLimit = _limit(0, 1, MICRO, "Share of equity, 0 to 1 (0 = off)")
+if TYPE_CHECKING:  # a type checker sees the Decimal each one is
+    OrderNotional: TypeAlias = Decimal
+    PositionWeight: TypeAlias = Decimal
+    GrossExposure: TypeAlias = Decimal
+    LossLimit: TypeAlias = Decimal
+else:
+    OrderNotional = _limit(1, 10**12, CENT, "Dollars, 1 to 1e12 (rounded to cents)")
+    PositionWeight = _limit(MICRO, 1, MICRO, "Share of equity in one symbol, 0.000001 to 1")
+    GrossExposure = _limit(MICRO, 4, MICRO, "Sum of |positions| / equity, 0.000001 to 4")
+    LossLimit = _limit(0, 1, MICRO, "Share of equity, 0 to 1 (0 = off)")
 
 
 class LossAction(StrEnum):

@@ -223,14 +223,14 @@ def ingest_session(session: date, deps: Dependencies) -> dict[str, Any]:
     report["complete"] = not report["missing"]
     # A rerun that found nothing new keeps the session's report as it was (which says what was
     # appended when it was): re-running a session writes nothing.
-    previous = deps.quality.get(session_key(session.isoformat()))
+    previous: dict[str, Any] | None = deps.quality.get(session_key(session.isoformat()))
     unchanged = (
         previous is not None
         and report["appended"] == 0
         and report["corrections"] == 0
         and previous.get("missing") == report["missing"]
     )
-    if unchanged:
+    if unchanged and previous is not None:  # (unchanged implies it; said again for the type checker)
         report = {**previous, "rerun": True}
     else:
         deps.quality.put_if_changed(session_key(session.isoformat()), report)

@@ -6,12 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from order_service.handlers.trading_state import emit_trading_state
 from order_service.logic.dependencies import get_dependencies
-from order_service.logic.intents import handle_intent_message
+from order_service.logic.intents import PoisonIntentError, handle_intent_message
+from tradeloop_common.dal.queue import get_dead_letters
 from tradeloop_common.models import OrderStatus
 from tradeloop_common.observability import logger, metrics, tracer
 
@@ -23,7 +25,17 @@ processor = SqsFifoPartialProcessor(model=SqsRecordModel, skip_group_on_error=Tr
 
 @tracer.capture_method
 def record_handler(record: SqsRecordModel) -> int:
-    orders = handle_intent_message(record.body, get_dependencies())
+    try:
+        body = str(record.body)  # the plain SqsRecordModel keeps the body as the string it arrived as
+        orders = handle_intent_message(body, get_dependencies())
+    except PoisonIntentError as exc:
+        # Failing it would not fail it alone: SQS FIFO hands out the later messages of its group (the
+        # account's next intents) with it, so they would share its receive count and reach the DLQ
+        # with it. It goes there now, by itself, saying why.
+        get_dead_letters().send(body, record.attributes.MessageGroupId or "unreadable", record.messageId, str(exc))
+        metrics.add_metric(name="IntentsDeadLettered", unit=MetricUnit.Count, value=1)
+        logger.error("unreadable intent moved to the DLQ", extra={"message_id": record.messageId, "reason": str(exc)})
+        return 0
     metrics.add_metric(name="IntentsProcessed", unit=MetricUnit.Count, value=1)
     pending = sum(1 for o in orders if o.status is OrderStatus.PENDING)
     metrics.add_metric(name="OrdersPending", unit=MetricUnit.Count, value=pending)
@@ -34,7 +46,7 @@ def record_handler(record: SqsRecordModel) -> int:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -1,5 +1,5 @@
-"""What the order service's logic runs against: the stores, the market data, the settings, the
-clock and the exchange calendar (wired once per process by dependencies.get_dependencies, and by
+"""What the order service's logic runs against: the stores, the market data, the broker, the
+settings, the clock and the exchange calendar (wired once per process by dependencies.get_dependencies, and by
 tests with fakes or a fixed clock)."""
 
 from __future__ import annotations
@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from order_service.brokers.base import Broker
+from order_service.brokers.paper import PaperBroker
 from tradeloop_common.calendar import ExchangeCalendar, get_calendar
 from tradeloop_common.clock import Clock, SystemClock
 from tradeloop_common.dal.bars import BarsRepository
@@ -28,6 +30,7 @@ class Dependencies:
     cash_buffer: Decimal = DEFAULT_CASH_BUFFER
     pending_max_sessions: int = 5
     calendar: ExchangeCalendar = field(default_factory=get_calendar)
+    broker: Broker = field(default_factory=PaperBroker)
 
     @property
     def execution(self) -> ExecutionSettings:

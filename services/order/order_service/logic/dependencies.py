@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from order_service.brokers import get_broker
 from order_service.logic.context import Dependencies
 from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.dal.controls import get_controls_store
@@ -24,4 +25,5 @@ def get_dependencies() -> Dependencies:
         rebalance_band=settings.rebalance_band,
         cash_buffer=settings.cash_buffer,
         pending_max_sessions=settings.pending_max_sessions,
+        broker=get_broker(settings),
     )

@@ -12,7 +12,10 @@ At universe scale (500 orders a session) the step reads what every order needs o
 every symbol (in parallel), the controls, the positions and the cash; then each fill is judged
 against that book as the step's own fills move it. Each transaction still checks what it relies
 on (the order still PENDING, the cash, a sold position's version, the controls' version), so a
-change by anyone else makes it a CONFLICT, and that order is judged again on fresh reads."""
+change by anyone else makes it a CONFLICT, and that order is judged again on fresh reads.
+
+With a broker that executes the orders (alpaca), the broker's account of each order is booked
+instead (broker_fills.py), in the same conditional transaction."""
 
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from order_service.logic.broker_fills import settle_at_broker
+from order_service.logic.closing import close_order
 from order_service.logic.context import Dependencies
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import StoreError, UnknownSymbolError
@@ -54,12 +59,20 @@ def fill_session(session: date, deps: Dependencies, fresh_since: float | None = 
     bars read since then (``time.monotonic()``, e.g. this invocation's start) are not asked again."""
     due = deps.store.list_pending(deps.account_id, upto=session)
     started = time.monotonic() if fresh_since is None else fresh_since
-    # Every symbol's bars at once (in parallel), so settling 500 orders asks S3 nothing more.
-    deps.bars.windows({o.symbol for o in due}, session, 1, started)
-    book = OpenBook.read(deps) if due else None
+    book = None
+    if due and not deps.broker.executes_orders:
+        # Every symbol's bars at once (in parallel), so settling 500 orders asks S3 nothing more.
+        deps.bars.windows({o.symbol for o in due}, session, 1, started)
+        book = OpenBook.read(deps)
+
+    def settle(order: Order) -> Order:
+        # paper fills here, from the bars; a broker that executes orders says what it filled.
+        if deps.broker.executes_orders:
+            return settle_at_broker(order, session, deps)
+        return _settle(order, session, deps, started, book)
+
     settled = [
-        _settle(order, session, deps, started, book)
-        for order in sorted(due, key=lambda o: (o.session or session, o.side is Side.BUY, o.symbol))
+        settle(order) for order in sorted(due, key=lambda o: (o.session or session, o.side is Side.BUY, o.symbol))
     ]
     logger.info(
         "session filled",
@@ -84,19 +97,19 @@ def _settle(
         if why:
             if judged:  # cancel on fresh reads only (the controls may have changed since the book)
                 continue
-            return _close(order, OrderStatus.CANCELLED, why, deps)
+            return close_order(order, OrderStatus.CANCELLED, why, deps)
         trade_day = order.session or session
         try:
             # The series from the order's session on: its open, and how far the data goes.
             bars = deps.bars.window(order.symbol, trade_day, 1, fresh_since if attempt == 0 else None)
         except UnknownSymbolError:
-            return _close(order, OrderStatus.EXPIRED, f"no market data for {order.symbol}", deps)
+            return close_order(order, OrderStatus.EXPIRED, f"no market data for {order.symbol}", deps)
         opened = bars.open_on(trade_day)
         if opened is None:
             traded_later = bool(bars.dates) and bars.dates[-1] > trade_day
             waited = deps.calendar.session_count(trade_day, session)
             if traded_later or waited >= deps.pending_max_sessions:
-                return _close(order, OrderStatus.EXPIRED, f"no open for {order.symbol} on {trade_day}", deps)
+                return close_order(order, OrderStatus.EXPIRED, f"no open for {order.symbol} on {trade_day}", deps)
             return order  # the session's bar is not in the data yet: the next ingest fills it
         if judged:
             position = judged.positions.get(order.symbol) or Position(symbol=order.symbol)
@@ -109,7 +122,7 @@ def _settle(
         if isinstance(result, str):
             if judged:  # refuse on fresh reads only (a sale elsewhere may have brought cash)
                 continue
-            return _close(order, OrderStatus.REJECTED, result, deps)
+            return close_order(order, OrderStatus.REJECTED, result, deps)
         filled = order.model_copy(
             update={
                 "status": OrderStatus.FILLED,
@@ -135,17 +148,8 @@ def _settle(
         if outcome is CommitOutcome.NOT_PENDING:
             return deps.store.get_order(order.order_id) or order
         if outcome is CommitOutcome.INSUFFICIENT_CASH:
-            return _close(order, OrderStatus.REJECTED, "insufficient cash at the open when the fill was booked", deps)
+            return close_order(
+                order, OrderStatus.REJECTED, "insufficient cash at the open when the fill was booked", deps
+            )
         time.sleep(0.01 * (attempt + 1))  # CONFLICT: the position or the controls moved; read again
     raise StoreError(f"order {order.order_id} kept conflicting with concurrent changes at the open; retry")
-
-
-def _close(order: Order, status: OrderStatus, reason: str, deps: Dependencies) -> Order:
-    closed = order.model_copy(update={"status": status, "reason": reason})
-    outcome = deps.store.close_pending(closed)
-    if outcome is CommitOutcome.COMMITTED:
-        logger.info(
-            "pending order closed", extra={"order_id": order.order_id, "status": status.value, "reason": reason}
-        )
-        return closed
-    return deps.store.get_order(order.order_id) or closed

@@ -1,9 +1,11 @@
 """One SQS message: a session's rebalance intent (tradeloop_common.models.RebalanceIntent).
 
-A message that is not a usable intent is refused (``PoisonIntentError``): SQS sends it, alone,
-to the dead-letter queue, where the dashboard shows it. Its account's next session rebalances
-from what is held, so nothing is lost but a session's trades. Targets the data cannot price
-become REJECTED orders that say so (rebalance.py)."""
+A message that is not a usable intent is refused (``PoisonIntentError``): the handler moves it,
+alone, to the dead-letter queue, where the dashboard shows it (failed instead, SQS FIFO would hand
+it out with the intents queued behind it in the account's group, and dead-letter them with it).
+Its account's next session rebalances from what is held, so nothing is lost but a session's
+trades. Targets the data cannot price become REJECTED orders that say so (rebalance.py). A broker
+that executes orders (alpaca) then receives the PENDING ones (submit.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pydantic import ValidationError
 
 from order_service.logic.context import Dependencies
 from order_service.logic.rebalance import rebalance
+from order_service.logic.submit import submit_orders
 from tradeloop_common.models import Order, RebalanceIntent
 
 
@@ -24,4 +27,4 @@ def handle_intent_message(body: str, deps: Dependencies) -> list[Order]:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
         raise PoisonIntentError(f"invalid rebalance intent: {problems}") from exc
-    return rebalance(intent, deps)
+    return submit_orders(intent, rebalance(intent, deps), deps)

@@ -17,7 +17,7 @@ from order_service.logic.broker import latest_price
 from order_service.logic.context import Dependencies
 from tradeloop_common.accounting import apply_fill, commission_for, fill_price
 from tradeloop_common.dal.trading import CommitOutcome
-from tradeloop_common.errors import ConflictError, StoreError
+from tradeloop_common.errors import ConflictError, StoreError, UnprocessableError
 from tradeloop_common.models import Fill, Order, OrderStatus, Side
 from tradeloop_common.money import cents
 from tradeloop_common.observability import logger
@@ -81,6 +81,13 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
     existing = deps.store.get_order(order_id)
     if existing is not None:
         return _same_or_conflict(existing, ticket)
+    if deps.broker.executes_orders:
+        # Filled here at the latest close, it would be a position the broker never had: the next
+        # reconciliation would find it and HALT trading.
+        raise UnprocessableError(
+            f"manual orders fill on the paper broker only; this account trades at {deps.broker.name}",
+            [{"field": "broker", "fix": f"place it at {deps.broker.name} itself, or let the rebalance trade"}],
+        )
     bars = deps.bars.window(ticket.symbol, as_of.date(), 1)  # unknown symbol -> 422 before anything is written
     for attempt in range(MAX_ATTEMPTS):
         now = deps.clock.now()
@@ -159,6 +166,7 @@ def reject_order(
         **_order_fields(ticket, deps.account_id, as_of, now or deps.clock.now()),
         status=OrderStatus.REJECTED,
         reason=reason,
+        broker=deps.broker.name,
     )
     if deps.store.put_new_order(rejected):
         logger.info("order rejected", extra={"order_id": rejected.order_id, "reason": reason})

@@ -84,6 +84,7 @@ def rebalance(intent: RebalanceIntent, deps: Dependencies) -> list[Order]:
                 time_in_force=TimeInForce.OPG,
                 reserved=acceptance.reserve,
                 request_hash=ticket.request_hash(),
+                broker=deps.broker.name,
             )
             outcome = deps.store.put_pending(order, deps.controls.unchanged_check(deps.account_id, controls.version))
             if outcome is CommitOutcome.COMMITTED:

@@ -1,6 +1,10 @@
-"""Reconciliation, each session: the account's book against its broker. For the paper broker the
-broker is the ledger of its own fills: positions and cash replayed from every fill must equal
-what the book holds, and the buying power must equal cash less what the pending orders reserve.
+"""Reconciliation, each session: the account's book against its counterpart, which the broker
+decides (``counterpart``):
+
+- paper: the ledger of its own fills. Positions and cash replayed from every fill must equal what
+  the book holds, and the buying power must equal cash less what the pending orders reserve;
+- a broker that keeps the account (alpaca): its positions and cash, less what it filled on orders
+  the book still holds PENDING (a partly filled order is booked when it ends).
 
 A difference is stored (the accounts table, ``RECON#<session>``) and counted in a metric the
 alarm watches; any position difference, or cash off by more than ``HALT_CASH_DIFFERENCE``, sets
@@ -8,12 +12,14 @@ the kill switch to HALTED by itself: trading on a book nobody can explain is not
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
+from order_service.brokers.base import BrokerAccount
 from order_service.logic.context import Dependencies
 from order_service.logic.controls import set_state_by_rule
-from tradeloop_common.models import Difference, OrderStatus, Reconciliation, Side, TradingState
+from tradeloop_common.models import Difference, Fill, Order, OrderStatus, Reconciliation, Side, TradingState
 from tradeloop_common.money import cents
 from tradeloop_common.observability import logger
 
@@ -21,13 +27,27 @@ HALT_CASH_DIFFERENCE = Decimal("1.00")
 PAGE = 500
 
 
-def ledger(deps: Dependencies) -> tuple[dict[str, int], Decimal, Decimal]:
+@dataclass(frozen=True)
+class Counterpart:
+    """What the book is compared with. ``reserved`` only where the source knows it (the ledger)."""
+
+    positions: dict[str, int]
+    cash: Decimal
+    reserved: Decimal | None = None
+
+
+def counterpart(deps: Dependencies) -> Counterpart:
+    account = deps.broker.account()
+    return ledger(deps) if account is None else broker_side(account, deps)
+
+
+def ledger(deps: Dependencies) -> Counterpart:
     """Positions, cash and reservations replayed from the orders alone (oldest fill first)."""
     state = deps.store.get_cash_state(deps.account_id)
     cash = state.opening_cash if state else Decimal(0)
     positions: dict[str, int] = {}
     reserved = Decimal(0)
-    fills = []
+    fills: list[tuple[datetime, str, Order, Fill]] = []
     token: str | None = None
     while True:
         orders, token = deps.store.list_orders(deps.account_id, symbol=None, status=None, limit=PAGE, next_token=token)
@@ -44,30 +64,51 @@ def ledger(deps: Dependencies) -> tuple[dict[str, int], Decimal, Decimal]:
         positions[order.symbol] = positions.get(order.symbol, 0) + (
             fill.quantity if order.side is Side.BUY else -fill.quantity
         )
-    return positions, cash, reserved
+    return Counterpart(positions, cash, reserved)
+
+
+def broker_side(account: BrokerAccount, deps: Dependencies) -> Counterpart:
+    """The broker's account as the book would show it: fills the broker made on orders still
+    PENDING here are taken back out, since the book books them when the order ends."""
+    pending = {o.order_id: o for o in deps.store.list_pending(deps.account_id)}
+    positions, cash = dict(account.positions), account.cash
+    for at_broker in deps.broker.open_orders():
+        order = pending.get(at_broker.client_order_id)
+        if order is None or not at_broker.filled_quantity or at_broker.filled_avg_price is None:
+            continue
+        sign = 1 if order.side is Side.BUY else -1
+        positions[order.symbol] = positions.get(order.symbol, 0) - sign * at_broker.filled_quantity
+        cash += sign * cents(at_broker.filled_avg_price * at_broker.filled_quantity)
+    return Counterpart({s: q for s, q in positions.items() if q}, cash)
 
 
 def reconcile(session: date, deps: Dependencies) -> Reconciliation:
-    expected_positions, expected_cash, expected_reserved = ledger(deps)
+    expected = counterpart(deps)
     state = deps.store.get_cash_state(deps.account_id)
     held = {p.symbol: p.quantity for p in deps.store.get_positions(deps.account_id)}
     differences = []
     if state is not None:
-        for what, ours, theirs in (
-            ("cash", state.cash, expected_cash),
-            ("reserved", state.reserved, expected_reserved),
-            ("available", state.available, expected_cash - expected_reserved),
-        ):
+        compared = [("cash", state.cash, expected.cash)]
+        if expected.reserved is not None:
+            compared += [
+                ("reserved", state.reserved, expected.reserved),
+                ("available", state.available, expected.cash - expected.reserved),
+            ]
+        for what, ours, theirs in compared:
             if cents(ours) != cents(theirs):
                 differences.append(Difference(what=what, ours=cents(ours), theirs=cents(theirs)))
-    for symbol in sorted(set(held) | set(expected_positions)):
-        ours_qty, theirs_qty = held.get(symbol, 0), expected_positions.get(symbol, 0)
+    for symbol in sorted(set(held) | set(expected.positions)):
+        ours_qty, theirs_qty = held.get(symbol, 0), expected.positions.get(symbol, 0)
         if ours_qty != theirs_qty:
             differences.append(
                 Difference(what=f"position:{symbol}", ours=Decimal(ours_qty), theirs=Decimal(theirs_qty))
             )
     result = Reconciliation(
-        account_id=deps.account_id, session=session, checked_at=deps.clock.now(), differences=differences
+        account_id=deps.account_id,
+        session=session,
+        checked_at=deps.clock.now(),
+        broker=deps.broker.name,
+        differences=differences,
     )
     if _must_halt(differences):
         result = result.model_copy(update={"halted": _halt(result, deps)})
@@ -75,7 +116,11 @@ def reconcile(session: date, deps: Dependencies) -> Reconciliation:
     if differences:
         logger.error(
             "reconciliation found differences",
-            extra={"session": session.isoformat(), "differences": [d.model_dump(mode="json") for d in differences]},
+            extra={
+                "session": session.isoformat(),
+                "broker": deps.broker.name,
+                "differences": [d.model_dump(mode="json") for d in differences],
+            },
         )
     return result
 

@@ -6,7 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from signal_service.handlers import handle_current_model, handle_list_signals, handle_run_signals
+from signal_service.handlers import (
+    handle_current_model,
+    handle_list_signals,
+    handle_model_health,
+    handle_run_signals,
+)
 from tradeloop_common.api import build_resolver, resolve_http
 from tradeloop_common.observability import logger, metrics, tracer
 
@@ -14,6 +19,7 @@ app = build_resolver()
 app.include_router(handle_list_signals.router)
 app.include_router(handle_run_signals.router)
 app.include_router(handle_current_model.router)
+app.include_router(handle_model_health.router)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -4,6 +4,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
+from signal_service.handlers.reporting import report_of
 from signal_service.logic.decision_time import decision_time
 from signal_service.logic.dependencies import get_dependencies
 from signal_service.logic.run_signals import run_signals
@@ -20,7 +21,8 @@ router = APIGatewayHttpRouter()
     summary="Run the signal job now",
     description="Scores each symbol with the live model as of `as_of`, writes one signal per symbol (write-once: "
     "a rerun returns the same signals and sends no second order) and one order intent per change of target. "
-    "Refuses to trade (HOLD, with the reason) on a missing, corrupt or old model, or stale data.",
+    "Refuses to trade (HOLD, with the reason) on a missing, corrupt or old model, or stale data; while the model's "
+    "feature drift is at HALT it holds new entries (exits trade). Answers the live model's health at `as_of`.",
     tags=["signals"],
     responses=responses(
         200,
@@ -34,14 +36,5 @@ def handle_run_signals(request: Annotated[RunSignalsRequest, Body(embed=False)])
     metrics.add_metric(name="SignalRunRequests", unit=MetricUnit.Count, value=1)
     deps = get_dependencies()
     outcome = run_signals(decision_time(request.as_of, deps.clock), request.symbols, deps)
-    if outcome.holds:
-        metrics.add_metric(name="SignalHolds", unit=MetricUnit.Count, value=outcome.holds)
     logger.info("signal run requested", extra={"as_of": outcome.as_of.isoformat(), "intents": len(outcome.intents)})
-    return RunReport(
-        as_of=outcome.as_of,
-        model_version=outcome.model_version,
-        signals=outcome.signals,
-        intents=outcome.intents,
-        holds=outcome.holds,
-        skipped=outcome.skipped,
-    )
+    return report_of(outcome)

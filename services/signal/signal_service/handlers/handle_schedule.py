@@ -6,10 +6,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from signal_service.handlers.reporting import report_of
 from signal_service.logic.decision_time import decision_time
 from signal_service.logic.dependencies import get_dependencies
 from signal_service.logic.run_signals import RunOutcome, run_signals
-from signal_service.models.output import RunReport
 from tradeloop_common.observability import logger, metrics, tracer
 
 
@@ -25,15 +25,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 def run_report(outcome: RunOutcome) -> dict[str, Any]:
-    """The run as the handlers answer it, with the SignalHolds metric when it held any symbol."""
-    if outcome.holds:
-        metrics.add_metric(name="SignalHolds", unit=MetricUnit.Count, value=outcome.holds)
-    report = RunReport(
-        as_of=outcome.as_of,
-        model_version=outcome.model_version,
-        signals=outcome.signals,
-        intents=outcome.intents,
-        holds=outcome.holds,
-        skipped=outcome.skipped,
-    )
-    return report.model_dump(mode="json")
+    """The run as the handlers answer it, with its metrics (handlers/reporting.py)."""
+    return report_of(outcome).model_dump(mode="json")

@@ -10,6 +10,7 @@ from tradeloop_common.calendar import ExchangeCalendar, get_calendar
 from tradeloop_common.clock import Clock, SystemClock
 from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.dal.controls import ControlsStore, get_controls_store
+from tradeloop_common.dal.health import HealthStore, get_health_store
 from tradeloop_common.dal.queue import IntentQueue, get_intent_queue
 from tradeloop_common.dal.registry import ModelStore, get_model_store
 from tradeloop_common.dal.signals import SignalStore, get_signal_store
@@ -26,6 +27,7 @@ class Dependencies:
     limits: SignalEnv
     controls: ControlsStore
     account_id: str
+    health: HealthStore
     clock: Clock = field(default_factory=SystemClock)
     calendar: ExchangeCalendar = field(default_factory=get_calendar)
 
@@ -43,4 +45,5 @@ def get_dependencies() -> Dependencies:
         limits=settings,
         controls=get_controls_store(),
         account_id=settings.account_id,
+        health=get_health_store(),
     )

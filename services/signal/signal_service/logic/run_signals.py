@@ -12,8 +12,9 @@ the same orders.
 A symbol it refuses to trade (a HOLD row with the reason, the previous target kept on the row)
 stays out of the intent, so its position is left as it is: when the model is missing, corrupt,
 unverifiable or too old, or the data is stale (in sessions of the exchange calendar:
-tradeloop_common.freshness, the rule the backtest shares) or too short. While the kill switch is
-HALTED the signals are still written but no intent is sent.
+tradeloop_common.freshness, the rule the backtest shares) or too short; and, while the model's
+feature drift is at HALT (logic/health.py, tradeloop_common.drift), a new or larger entry (an exit
+still trades). While the kill switch is HALTED the signals are still written but no intent is sent.
 
 The symbols are the traded universe (tradeloop_common.universe: the live model's manifest,
 narrowed by TRADELOOP_SIGNAL_SYMBOLS), never "every CSV in the bucket"."""
@@ -29,12 +30,14 @@ from typing import Any
 import numpy as np
 
 from signal_service.logic.dependencies import Dependencies
+from signal_service.logic.health import model_health
 from signal_service.logic.model_cache import LiveModel
 from tradeloop_common.clock import iso
 from tradeloop_common.dal.bars import Bars
 from tradeloop_common.errors import UnknownSymbolError
 from tradeloop_common.freshness import stale_reason as bar_stale_reason
 from tradeloop_common.models import RebalanceIntent, Signal, SignalAction, TradingState
+from tradeloop_common.models.health import ModelHealth
 from tradeloop_common.observability import logger
 from tradeloop_common.policy import target_weight, weight_for
 from tradeloop_common.universe import traded_universe
@@ -62,6 +65,7 @@ class RunOutcome:
     signals: list[Signal] = field(default_factory=list)
     intents: list[RebalanceIntent] = field(default_factory=list)
     skipped: str | None = None  # why no intent was sent
+    health: ModelHealth | None = None  # drift and decay at this decision time (None without a model)
 
     @property
     def holds(self) -> int:
@@ -130,16 +134,23 @@ def _assess(
     return verdicts
 
 
-def _keeps_previous(verdict: Verdict, policy: dict[str, Any]) -> bool:
+def _keeps_previous(verdict: Verdict, policy: dict[str, Any], health: ModelHealth | None) -> bool:
     """Whether the previous target decides: a HOLD keeps it, and so does a probability between
-    ``exit`` and ``enter`` (tradeloop_common.policy.target_weight)."""
-    if isinstance(verdict, str):
+    ``exit`` and ``enter`` (tradeloop_common.policy.target_weight); while drift holds entries, every
+    target does (an entry is a target above the previous one)."""
+    if isinstance(verdict, str) or (health is not None and health.drift.halts_entries):
         return True
     return not (verdict > float(policy["enter"]) or verdict < float(policy["exit"]))
 
 
 def _signal(
-    symbol: str, as_of: datetime, model: LiveModel, verdict: Verdict, previous: Decimal, deps: Dependencies
+    symbol: str,
+    as_of: datetime,
+    model: LiveModel,
+    verdict: Verdict,
+    previous: Decimal,
+    deps: Dependencies,
+    health: ModelHealth | None = None,
 ) -> Signal:
     """The row for one symbol: a TARGET, or a HOLD (previous target kept) with the reason."""
     version = model.version or NO_MODEL
@@ -154,21 +165,33 @@ def _signal(
     if isinstance(verdict, str):
         return keep.model_copy(update={"action": SignalAction.HOLD, "reason": verdict})
     weight = Decimal(str(target_weight(verdict, float(previous), model.policy, symbol)))
+    if health is not None and health.drift.halts_entries and weight > previous:
+        # The inputs no longer look like training: no new or larger position on this model's word.
+        # An exit (or a kept target) still trades: it only reduces what the model put on.
+        reason = f"{health.drift.reason}: new entries are held, exits still trade"
+        return keep.model_copy(update={"action": SignalAction.HOLD, "reason": reason})
     return keep.model_copy(update={"probability": Decimal(str(verdict)), "target_weight": weight})
 
 
 def _decide_all(
-    symbols: list[str], as_of: datetime, model: LiveModel, deps: Dependencies, max_bar_age: int
+    symbols: list[str],
+    as_of: datetime,
+    model: LiveModel,
+    deps: Dependencies,
+    max_bar_age: int,
+    health: ModelHealth | None = None,
 ) -> list[Signal]:
     """One row per symbol (sorted): the stored row of a rerun, else decided now and written once."""
     stored = deps.signals.get_many(symbols, as_of)  # a rerun of the same decision: keep what was written
     todo = [s for s in symbols if s not in stored]
     verdicts = _assess(todo, as_of, model, deps, max_bar_age)
     # Only a HOLD or an undecided probability needs the previous row: one Query each, not 500.
-    wanted = [s for s in todo if _keeps_previous(verdicts[s], model.policy)]
+    wanted = [s for s in todo if _keeps_previous(verdicts[s], model.policy, health)]
     previous = deps.signals.previous_many(wanted, as_of)
     fresh = {
-        s: _signal(s, as_of, model, verdicts[s], previous[s].target_weight if s in previous else Decimal(0), deps)
+        s: _signal(
+            s, as_of, model, verdicts[s], previous[s].target_weight if s in previous else Decimal(0), deps, health
+        )
         for s in todo
     }
     written = deps.signals.put_many(list(fresh.values()))
@@ -191,6 +214,7 @@ def run_signals(
                 [{"field": "symbols", "fix": "use symbols with daily bars in the data bucket, or ingest them"}],
             )
     model = deps.model_cache.current()
+    health = model_health(model, as_of, deps)
     # The universe's one home; settings symbols the model never evaluated are kept, so they HOLD
     # with the reason instead of vanishing.
     universe = traded_universe(model.manifest, deps.limits.symbols)
@@ -200,8 +224,8 @@ def run_signals(
         # trade without a model), rather than a run that answers nothing.
         wanted = deps.bars.symbols()
     age_limit = deps.limits.max_bar_age_days if max_bar_age is None else max_bar_age
-    outcome = RunOutcome(as_of=as_of, model_version=model.version)
-    for signal in _decide_all(sorted(set(wanted)), as_of, model, deps, age_limit):
+    outcome = RunOutcome(as_of=as_of, model_version=model.version, health=health)
+    for signal in _decide_all(sorted(set(wanted)), as_of, model, deps, age_limit, health):
         if signal.action is SignalAction.HOLD:
             logger.warning(
                 "signal HOLD", extra={"symbol": signal.symbol, "as_of": as_of.isoformat(), "reason": signal.reason}
@@ -233,6 +257,8 @@ def run_signals(
             "intents": len(outcome.intents),
             "holds": outcome.holds,
             "skipped": outcome.skipped,
+            "drift": health.drift.level.value if health else None,
+            "decay": health.decay.status.value if health else None,
         },
     )
     return outcome

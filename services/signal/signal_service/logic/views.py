@@ -1,12 +1,20 @@
-"""Read views of the signal service: signals, and the live model."""
+"""Read views of the signal service: signals, the live model and its health."""
 
 from __future__ import annotations
 
 import json
 
 from signal_service.logic.dependencies import Dependencies
-from signal_service.models.output import CurrentModel, Promotion, ServingStatus, SignalList
+from signal_service.models.output import (
+    CurrentModel,
+    HealthHistory,
+    HealthThresholds,
+    Promotion,
+    ServingStatus,
+    SignalList,
+)
 from tradeloop_common.dal.registry import ArtifactMissingError, LivePointer
+from tradeloop_common.drift import thresholds
 from tradeloop_common.errors import NotFoundError
 
 URL_EXPIRES_SECONDS = 3600
@@ -49,4 +57,15 @@ def current_model(deps: Dependencies) -> CurrentModel:
         report_url=deps.models.presigned_url(pointer.version, "report.html", URL_EXPIRES_SECONDS),
         url_expires_in=URL_EXPIRES_SECONDS,
         serving=serving,
+    )
+
+
+def model_health_history(deps: Dependencies, limit: int) -> HealthHistory:
+    pointer = deps.models.live()
+    live = pointer.version if isinstance(pointer, LivePointer) else None
+    return HealthHistory(
+        name=deps.models.model_name,
+        live_version=live,
+        thresholds=HealthThresholds(**thresholds()),
+        runs=deps.health.history(limit),
     )

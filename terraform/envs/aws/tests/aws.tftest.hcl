@@ -40,3 +40,17 @@ run "aws_switches_everything_on" {
     error_message = "AWS bucket names carry the account and region (globally unique)."
   }
 }
+
+run "aws_passes_the_broker_and_its_secret" {
+  command = plan
+
+  variables {
+    broker            = "alpaca"
+    alpaca_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tradeloop-alpaca-AbCdEf"
+  }
+
+  assert {
+    condition     = contains([for s in module.stack.policy_statements["order"] : s.Sid], "AlpacaKeysRead")
+    error_message = "envs/aws passes alpaca_secret_arn to the stack: the order role may read the keys."
+  }
+}

@@ -106,6 +106,11 @@ run "least_privilege_per_service" {
   }
 
   assert {
+    condition     = jsonencode(one([for s in module.lambda["order"].policy_statements : s.Resource if s.Sid == "DeadLetterSend"])) == jsonencode([module.queue.dlq_arn])
+    error_message = "order sends to the dead-letter queue only (an unreadable intent), never to the intent queue."
+  }
+
+  assert {
     condition     = jsonencode(one([for s in module.lambda["order"].policy_statements : s.Resource if s.Sid == "SnapshotsWrite"])) == jsonencode([module.tables.table_arns["snapshots"]])
     error_message = "order writes the snapshot after a batch of fills."
   }
@@ -227,4 +232,67 @@ run "the_daily_pipeline_runs_after_the_close_in_new_york_time" {
     condition     = output.custom_metric_alarms["tradeloop-alerts-market-data-late"].metric_name == "SymbolsBehind" && output.custom_metric_alarms["tradeloop-alerts-market-data-late"].dimensions.service == "marketdata"
     error_message = "An alarm watches the freshness metric the market-data service emits."
   }
+
+  assert {
+    condition     = output.custom_metric_alarms["tradeloop-alerts-feature-drift"].metric_name == "FeatureDriftLevel" && output.custom_metric_alarms["tradeloop-alerts-model-decay"].metric_name == "ModelDecay" && alltrue([for k in ["feature-drift", "model-decay"] : output.custom_metric_alarms["tradeloop-alerts-${k}"].dimensions.service == "signal"])
+    error_message = "Alarms watch the live model's drift level (>= 1: warn) and decay, which the signal service emits."
+  }
+}
+
+run "paper_broker_by_default_and_no_secret_grant" {
+  command = plan
+
+  assert {
+    condition     = module.lambda["order"].environment_variables.TRADELOOP_BROKER == "paper" && !contains(keys(module.lambda["order"].environment_variables), "TRADELOOP_ALPACA_SECRET_ARN")
+    error_message = "The paper broker is the default, and the order function is told of no secret."
+  }
+
+  assert {
+    condition     = alltrue([for k in ["portfolio", "signal", "marketdata"] : !contains(keys(module.lambda[k].environment_variables), "TRADELOOP_BROKER")])
+    error_message = "Only the order function has a broker."
+  }
+
+  assert {
+    condition     = length([for s in module.lambda["order"].policy_statements : s if anytrue([for a in s.Action : startswith(a, "secretsmanager:")])]) == 0
+    error_message = "Without alpaca_secret_arn the order role may read no secret."
+  }
+
+  assert {
+    condition     = aws_lambda_layer_version.this["order"].layer_name == "tradeloop-order-runtime" && aws_lambda_layer_version.this["signal"].layer_name == "tradeloop-signal-runtime"
+    error_message = "The order function has its own runtime layer (alpaca-py), as signal has onnxruntime."
+  }
+}
+
+run "alpaca_broker_reads_its_one_secret" {
+  command = plan
+
+  variables {
+    broker            = "alpaca"
+    alpaca_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tradeloop-alpaca-AbCdEf"
+  }
+
+  assert {
+    condition     = jsonencode(one([for s in module.lambda["order"].policy_statements : { a = s.Action, r = s.Resource } if s.Sid == "AlpacaKeysRead"])) == jsonencode({ a = ["secretsmanager:GetSecretValue"], r = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:tradeloop-alpaca-AbCdEf"] })
+    error_message = "The order role may read that one secret, nothing else of Secrets Manager."
+  }
+
+  assert {
+    condition     = length([for k in ["portfolio", "signal", "marketdata"] : k if anytrue([for s in module.lambda[k].policy_statements : s.Sid == "AlpacaKeysRead"])]) == 0
+    error_message = "Only the order role reads the Alpaca keys."
+  }
+
+  assert {
+    condition     = output.function_environment["order"].TRADELOOP_BROKER == "alpaca" && output.function_environment["order"].TRADELOOP_ALPACA_SECRET_ARN == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tradeloop-alpaca-AbCdEf"
+    error_message = "The order function is told the broker and where its keys are."
+  }
+}
+
+run "alpaca_broker_without_keys_is_refused" {
+  command = plan
+
+  variables {
+    broker = "alpaca"
+  }
+
+  expect_failures = [var.alpaca_secret_arn]
 }
