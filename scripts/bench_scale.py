@@ -75,6 +75,7 @@ def _signal_deps(bucket: str, names: list[str], spec: Any, as_of: datetime, bias
     from signal_service.logic.model_cache import LiveModel, verify_and_build
     from tradeloop_common.clock import FixedClock
     from tradeloop_common.dal.bars import BarsRepository
+    from tradeloop_common.dal.health import get_health_store
     from tradeloop_common.dal.signals import get_signal_store
     from tradeloop_common.models import Controls
     from tradeloop_common.settings import SignalEnv
@@ -107,6 +108,7 @@ def _signal_deps(bucket: str, names: list[str], spec: Any, as_of: datetime, bias
 
     return Dependencies(
         signals=get_signal_store(),
+        health=get_health_store(),  # the model has no monitoring: nothing is read or kept
         bars=BarsRepository(bucket),
         models=None,  # type: ignore[arg-type]
         model_cache=_Model(),  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from signal_fixtures import FixedControls, FixedModel, ListQueue
+from signal_fixtures import FixedControls, FixedModel, InMemoryHealth, ListQueue
 
 from tradeloop_common.dal.bars import parse_bars
 from tradeloop_common.models import SignalAction
@@ -72,6 +72,7 @@ def _deps(names: list[str], texts: dict[str, str]) -> Any:
     manifest, predictor = verify_and_build("scale-test", json.dumps(manifest).encode(), onnx)
     return Dependencies(
         signals=get_signal_store(),
+        health=InMemoryHealth(),  # type: ignore[arg-type]
         bars=BarsRepository(BUCKET),
         models=None,  # type: ignore[arg-type]
         model_cache=FixedModel(LiveModel("scale-test", "etag", manifest, predictor, None, 0.0)),  # type: ignore[arg-type]
