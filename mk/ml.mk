@@ -42,7 +42,7 @@ replay: ## replay the live loop (scheduler -> signal -> SQS -> order -> snapshot
 signals: ## run the signal job now on the running local stack and show the signals (AS_OF=YYYY-MM-DD optional)
 	$(PY) -m tradeloop_local signals --run $(if $(AS_OF),--as-of $(AS_OF),)
 
-# The daily pipeline (issue 9): ingest -> snapshot -> signal -> intents for one session, against the
+# The daily pipeline: ingest -> fill (the open) + snapshot -> signal -> intents for one session, against the
 # running local stack and its fake market-data provider (tradeloop_local.fake_market).
 SESSION ?=
 

@@ -1,6 +1,6 @@
 """`make bench`: tradeloop's performance figures, each beside the alternative it replaces.
 
-    python scripts/bench.py [--quick] [--only backtest,features,inference,api] [--json out.json]
+    python scripts/bench.py [--quick] [--only backtest,features,...] [--json docs/benchmarks.json]
 
 - backtest: our vectorized long/flat backtest vs vectorbt's Portfolio.from_signals, same
   signals, prices and costs (final equity must agree to 1e-9, else the figure is void);
@@ -8,9 +8,10 @@
   same features computed with pandas rolling windows (what the Lambda avoids shipping);
 - inference: cold start (new process: import the runtime, load the model, one prediction) and
   warm latency of one prediction, onnxruntime on model.onnx vs TensorFlow/Keras on model.h5;
-- api: POST /orders through the local router (HTTP -> API Gateway v2 event -> handler ->
-  moto over HTTP) vs calling the same handler in-process with the same event: the price of the
-  emulated network hops, sequential p50/p95 and concurrent throughput.
+- signal, rebalance, orders, packages (scripts/bench_scale.py): the signal step over 4 / 50 / 500
+  generated symbols at 10 and 30 years beside the per-symbol path, the daily rebalance of 500
+  symbols end to end, POST /orders at 1 / 8 / 32 clients through the router with where an
+  order's time goes, AWS requests priced (docs/prices.json), the Lambda packages' sizes.
 
 Timings are medians of repeats on this machine; tests assert correctness, never these numbers.
 """
@@ -26,10 +27,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import bench_scale  # scripts/ is this script's folder, so on sys.path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,7 +92,44 @@ def bench_backtest(quick: bool) -> tuple[list[Row], dict[str, float]]:
         ("  vectorbt first call (numba JIT)", "-", _ms(vbt_cold), "paid once per process"),
         ("  final equity, max relative diff", f"{worst:.1e}", "", "must be <= 1e-9"),
     ]
-    return rows, {"backtest_ours_s": t_ours, "backtest_vectorbt_s": t_vbt, "backtest_max_rel_diff": worst}
+    figures = {"backtest_ours_s": t_ours, "backtest_vectorbt_s": t_vbt, "backtest_max_rel_diff": worst}
+    big_rows, big = _backtest_million(quick, costs)
+    return rows + big_rows, {**figures, **big}
+
+
+def _backtest_million(quick: bool, costs: Any) -> tuple[list[Row], dict[str, float]]:
+    """About a million bars: 400 generated symbols x 10 years, each backtested alone (the same
+    loop for both; vectorbt's per-call overhead is part of what a user of it pays)."""
+    from ml.backtest import backtest
+    from ml.dataset import parse_bars_csv
+    from ml.oracle import vectorbt_equity
+    from tradeloop_local.synthetic import UniverseSpec, generate
+
+    spec = UniverseSpec(40 if quick else 400, 10, 7)
+    _progress(f"backtest: generating {spec.symbols} symbols x 10 years")
+    bars = [parse_bars_csv(text, f"{s}.csv", s, adjust=False) for s, text in generate(spec)]
+    rng = np.random.default_rng(11)
+    signals = [(rng.random(len(b)) > 0.5).astype(float) for b in bars]
+    n = sum(len(b) for b in bars)
+    _progress(f"backtest: {n:,} bars, ours then vectorbt")
+    t0 = time.perf_counter()
+    ours = [backtest(b.open, b.close, s, costs, 10_000.0).final_equity for b, s in zip(bars, signals, strict=True)]
+    t_ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    theirs = [float(vectorbt_equity(b, s, costs, 10_000.0)[-1]) for b, s in zip(bars, signals, strict=True)]
+    t_vbt = time.perf_counter() - t0
+    worst = max(abs(a / b - 1) for a, b in zip(ours, theirs, strict=True))
+    if worst > 1e-9:
+        raise SystemExit(f"backtest disagrees with vectorbt by {worst:.2e} relative on {n:,} bars: figures void")
+    rows = [
+        (
+            f"backtest, {spec.symbols} symbols, {n:,} bars",
+            _ms(t_ours),
+            _ms(t_vbt),
+            f"vectorbt x{t_vbt / t_ours:,.1f} slower; max rel diff {worst:.0e}",
+        )
+    ]
+    return rows, {"backtest_1m_bars": n, "backtest_1m_ours_s": t_ours, "backtest_1m_vectorbt_s": t_vbt}
 
 
 # ------------------------------------------------------------------------------------ features
@@ -226,85 +264,40 @@ def bench_inference(quick: bool) -> tuple[list[Row], dict[str, float]]:
     }
 
 
-# ----------------------------------------------------------------------------------------- api
-
-
-def bench_api(quick: bool) -> tuple[list[Row], dict[str, float]]:
-    import uuid
-    from concurrent.futures import ThreadPoolExecutor
-
-    import requests
-
-    from tradeloop_local.embedded import embedded_stack
-    from tradeloop_local.runtime import LocalRuntime
-    from tradeloop_local.seed import reset_account
-
-    _progress("api: starting the emulator, provisioning and seeding the stack (make up's way)")
-    state = Path(tempfile.mkdtemp(prefix="bench-stack-"))
-    with embedded_stack(state, log=_progress) as stack:
-        # Keep the handlers' JSON logs and EMF metrics out of the table (as CloudWatch would);
-        # the Lambda worker processes inherit these.
-        os.environ.update(
-            POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true", PYTHONWARNINGS="ignore::UserWarning"
-        )
-        reset_account(Decimal("100000000"))  # every timed order fills: no limit is reached
-        runtime = LocalRuntime(info=stack.info, concurrency=4, poll=False).start()
-        try:
-            n = 20 if quick else 100
-
-            def order(_: int = 0) -> float:
-                body = {"client_order_id": uuid.uuid4().hex, "symbol": "IBM", "side": "BUY", "quantity": 1}
-                t0 = time.perf_counter()
-                r = requests.post(f"{runtime.api_url}/orders", json=body, timeout=60)
-                if r.status_code != 201 or r.json()["status"] != "FILLED":
-                    raise SystemExit(f"POST /orders answered {r.status_code}: {r.text[:300]}")
-                return time.perf_counter() - t0
-
-            order()  # warm every layer once
-            _progress(f"api: {n} sequential orders over HTTP")
-            seq = sorted(order() for _ in range(n))
-            _progress(f"api: {n} orders from 8 threads")
-            t0 = time.perf_counter()
-            with ThreadPoolExecutor(8) as pool:
-                list(pool.map(order, range(n)))
-            throughput = n / (time.perf_counter() - t0)
-        finally:
-            runtime.stop()
-
-        from order_service.main import lambda_handler
-        from tradeloop_local.lambda_pool import LocalLambdaContext
-        from tradeloop_local.router import direct_http_event
-
-        def direct() -> float:
-            body = {"client_order_id": uuid.uuid4().hex, "symbol": "IBM", "side": "BUY", "quantity": 1}
-            event = direct_http_event("POST", "/orders", json.dumps(body))
-            t0 = time.perf_counter()
-            out = lambda_handler(event, LocalLambdaContext("order"))
-            if out["statusCode"] != 201 or json.loads(out["body"])["status"] != "FILLED":
-                raise SystemExit(f"in-process handler answered {out['statusCode']}: {out['body'][:300]}")
-            return time.perf_counter() - t0
-
-        direct()
-        _progress(f"api: {n} in-process handler calls")
-        inproc = sorted(direct() for _ in range(n))
-
-    def pct(xs: list[float], q: float) -> float:
-        return xs[min(len(xs) - 1, int(q * len(xs)))]
-
-    rows = [
-        ("POST /orders p50 (sequential)", _ms(pct(seq, 0.5)), _ms(pct(inproc, 0.5)), "router vs in-process handler"),
-        ("POST /orders p95 (sequential)", _ms(pct(seq, 0.95)), _ms(pct(inproc, 0.95)), "both against moto over HTTP"),
-        ("POST /orders, 8 clients", f"{throughput:,.1f} orders/s", "-", "emulator serialises requests"),
-    ]
-    return rows, {"api_p50_s": pct(seq, 0.5), "api_p95_s": pct(seq, 0.95), "inproc_p50_s": pct(inproc, 0.5)}
-
-
-SECTIONS: dict[str, Callable[[bool], tuple[list[Row], dict[str, float]]]] = {
+SECTIONS: dict[str, Callable[[bool], tuple[list[Row], dict[str, Any]]]] = {
     "backtest": bench_backtest,
     "features": bench_features,
     "inference": bench_inference,
-    "api": bench_api,
+    "signal": bench_scale.bench_signal,
+    "rebalance": bench_scale.bench_rebalance,
+    "orders": bench_scale.bench_orders,
+    "packages": bench_scale.bench_packages,
 }
+
+
+def machine() -> dict[str, Any]:
+    """Where and when the figures were taken: they only compare within one run."""
+    import platform
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, cwd=REPO).stdout
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "commit": commit.strip() + (" (with uncommitted changes)" if dirty.strip() else ""),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "load_average_start": os.getloadavg(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -312,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few repeats (smoke run)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
     parser.add_argument("--json", type=Path, help="also write the raw figures (seconds) here")
+    parser.add_argument(
+        "--update", action="store_true", help="with --json: replace the figures of the sections run, keep the others"
+    )
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(chosen) - set(SECTIONS))
@@ -319,12 +315,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--only: unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
 
     rows: list[Row] = []
-    figures: dict[str, float] = {}
+    figures: dict[str, Any] = {"meta": machine()}
     for i, name in enumerate(chosen, 1):
-        _progress(f"({i}/{len(chosen)}) {name}")
+        _progress(f"({i}/{len(chosen)}) {name}  (load average {os.getloadavg()[0]:.1f})")
+        t0 = time.perf_counter()
         r, f = SECTIONS[name](args.quick)
         rows += r
         figures.update(f)
+        figures["meta"][f"section_{name}_s"] = round(time.perf_counter() - t0, 1)
+    if "rebalance" in chosen:
+        r, f = bench_scale.cost_table(figures)
+        rows += r
+        figures.update(f)
+    figures["meta"]["load_average_end"] = os.getloadavg()
 
     header = ("what", "tradeloop", "alternative", "note")
     widths = [max(len(str(x[i])) for x in [header, *rows]) for i in range(4)]
@@ -333,7 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+        if args.update and args.json.exists():  # a section run again: the rest, and when they ran, kept
+            kept = json.loads(args.json.read_text())
+            reruns = [*kept["meta"].get("reruns", []), {"sections": chosen, **figures.pop("meta")}]
+            figures = {**kept, **figures, "meta": {**kept["meta"], "reruns": reruns}}
+        args.json.write_text(json.dumps(figures, indent=2, sort_keys=True, default=str) + "\n")
     return 0
 
 

@@ -19,8 +19,11 @@ import numpy as np
 
 from tradeloop_common.dal.bars import Bars, parse_bars
 from tradeloop_common.features import FEATURE_NAMES, FEATURE_PARAMS, LOOKBACK, compute_features
-from tradeloop_common.layout import latest_key, version_key
+from tradeloop_common.layout import bars_key, latest_key, version_key
 from tradeloop_common.settings import get_settings
+from tradeloop_local.synthetic import logistic_manifest, logistic_onnx
+
+__all__ = ["logistic_onnx"]  # moved to tradeloop_local.synthetic (the bench builds one too); tests import it here
 
 SYMBOLS = ("AAPL", "GOOG", "IBM", "MSFT")
 TRAIN_END = date(2011, 12, 31)
@@ -35,7 +38,7 @@ def _sha(data: bytes) -> str:
 
 def stack_bars(aws_env: dict[str, Any], symbol: str) -> Bars:
     s3 = aws_env["session"].client("s3")
-    body = s3.get_object(Bucket=aws_env["stack"]["TRADELOOP_DATA_BUCKET"], Key=f"bars/daily/{symbol}.csv")["Body"]
+    body = s3.get_object(Bucket=aws_env["stack"]["TRADELOOP_DATA_BUCKET"], Key=bars_key(symbol))["Body"]
     return parse_bars(symbol, body.read().decode())
 
 
@@ -49,8 +52,7 @@ def build_artifact(folder: Path, bars: dict[str, Bars]) -> Path:
     rows = []
     for b in bars.values():
         n = b.count_upto(TRAIN_END)
-        cols = [np.array([float(v) for v in c[:n]]) for c in (b.open, b.high, b.low, b.close, b.volume)]
-        feats, _ = compute_features(*cols)
+        feats, _ = compute_features(*b.feature_columns(0, n))
         rows.append(feats[LOOKBACK:])
     x = np.vstack(rows)
     mean, std = x.mean(axis=0), x.std(axis=0)
@@ -120,8 +122,7 @@ def training_rows(bars: dict[str, Bars], end: date) -> tuple[np.ndarray, np.ndar
     x, dates, symbols = [], [], []
     for s, b in sorted(bars.items()):
         n = b.count_upto(end)
-        cols = (np.array([float(v) for v in c[:n]]) for c in (b.open, b.high, b.low, b.close, b.volume))
-        feats, _ = compute_features(*cols)
+        feats, _ = compute_features(*b.feature_columns(0, n))
         x.append(feats[LOOKBACK - 1 :])
         dates.append(np.array(b.dates[LOOKBACK - 1 : n], dtype="datetime64[D]"))
         symbols.append(np.full(n - LOOKBACK + 1, s))
@@ -158,18 +159,7 @@ def publish_logistic_model(
     ``monitored`` as its manifest's ``monitoring``; returns its ONNX bytes and manifest."""
     x, _, _ = training_rows({s: stack_bars(aws_env, s) for s in symbols}, date(2011, 12, 30))
     onnx = logistic_onnx(np.linspace(-0.4, 0.4, len(FEATURE_NAMES)), 0.05)
-    manifest = {
-        "name": "tradeloop",
-        "version": version,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "model": {"kind": "mlp", "input_name": "features"},
-        "features": {"names": list(FEATURE_NAMES), "params": FEATURE_PARAMS, "window": 1, "bars_needed": LOOKBACK},
-        "scaler": {"mean": x.mean(axis=0).tolist(), "std": x.std(axis=0).tolist(), "clip": 5.0},
-        "policy": {"enter": 0.52, "exit": 0.48, "weight_when_long": 0.25, "weights": dict.fromkeys(symbols, 0.25)},
-        "training_data": {"symbols": list(symbols)},
-        "artifacts": {"model.onnx": {"sha256": hashlib.sha256(onnx).hexdigest()}},
-        "onnx_parity": {"max_abs_diff": 0.0},
-    }
+    manifest = logistic_manifest(version, list(symbols), 0.25, x, onnx)
     if monitored:
         manifest["monitoring"] = monitored
     s3, bucket = aws_env["session"].client("s3"), aws_env["stack"]["TRADELOOP_MODELS_BUCKET"]
@@ -223,42 +213,6 @@ def copy_artifact(src: Path, dst: Path) -> Path:
     return dst
 
 
-def logistic_onnx(weights: np.ndarray, bias: float, sequence_len: int | None = None) -> bytes:
-    """A hand-built ONNX logistic model (no TensorFlow): sigmoid(x . weights + bias)."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    k = len(weights)
-    shape: list[Any] = [None, sequence_len, k] if sequence_len else [None, k]
-    nodes = []
-    source = "features"
-    if sequence_len:  # score the last row of the window only
-        nodes += [
-            helper.make_node("Gather", ["features", "last"], ["lastrow"], axis=1),
-        ]
-        source = "lastrow"
-    nodes += [
-        helper.make_node("MatMul", [source, "w"], ["z0"]),
-        helper.make_node("Add", ["z0", "b"], ["z"]),
-        helper.make_node("Sigmoid", ["z"], ["prob"]),
-    ]
-    inits = [
-        numpy_helper.from_array(weights.reshape(k, 1).astype(np.float32), "w"),
-        numpy_helper.from_array(np.array([bias], dtype=np.float32), "b"),
-    ]
-    if sequence_len:
-        inits.append(numpy_helper.from_array(np.array(sequence_len - 1, dtype=np.int64), "last"))
-    graph = helper.make_graph(
-        nodes,
-        "logistic",
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, shape)],
-        [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [None, 1])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model.SerializeToString()
-
-
 # ------------------------------------------------------------------ in-memory signal service
 # The signal job's stores without AWS, for unit tests of what it decides (``run_signals``).
 
@@ -287,6 +241,15 @@ class InMemorySignals:
         earlier = sorted((k for k in self.rows if k[0] == symbol and k[1] < before), key=lambda k: k[1], reverse=True)
         return [self.rows[k] for k in earlier[:limit]]
 
+    def put_many(self, signals: list[Any]) -> list[bool]:
+        return [self.put(s) for s in signals]
+
+    def get_many(self, symbols: Any, as_of: datetime) -> dict[str, Any]:
+        return {s: row for s in symbols if (row := self.get(s, as_of)) is not None}
+
+    def previous_many(self, symbols: Any, before: datetime) -> dict[str, Any]:
+        return {s: row for s in symbols if (row := self.previous(s, before)) is not None}
+
 
 class InMemoryHealth:
     """``HealthStore`` semantics: one write-once record per decision time."""
@@ -313,6 +276,14 @@ class InMemoryBars:
 
     def get(self, symbol: str) -> Bars:
         return self.bars[symbol]
+
+    def window(self, symbol: str, upto: Any, bars: int, fresh_since: Any = None) -> Bars:
+        return self.bars[symbol]  # the whole series is a suffix of itself
+
+    def windows(self, symbols: Any, upto: Any, bars: int, fresh_since: Any = None) -> dict[str, Any]:
+        from tradeloop_common.errors import UnknownSymbolError
+
+        return {s: self.bars.get(s) or UnknownSymbolError(f"unknown symbol {s!r}") for s in symbols}
 
     def symbols(self) -> list[str]:
         return sorted(self.bars)

@@ -642,7 +642,7 @@ def test_a_dropped_table_row_is_reported(en: Doc) -> None:
     problems = check_tables(en, broken)
     assert len(problems) == 1, problems
     p = problems[0]
-    assert "'Speed (`make bench`)'" in p and "6 body rows" in p and "has 5" in p, p
+    assert "'Speed (`make bench`)'" in p and "8 body rows" in p and "has 7" in p, p
     assert "add the row 'model file | model.onnx 5.7 KB | model.h5 46 KB'" in p, p
 
 

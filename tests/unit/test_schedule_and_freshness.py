@@ -125,6 +125,9 @@ def test_replay_walks_the_calendars_sessions_up_to_the_data() -> None:
             one = tuple(Decimal(1) for _ in days)
             return Bars("IBM", days, one, one, one, one, one)
 
+        def windows(self, symbols: list[str], upto: date, bars: int) -> dict[str, Bars]:
+            return {s: self.get(s) for s in symbols}  # the whole series ends where its window does
+
     # The holiday is no trading day; sessions missing from the data still are; nothing after the data
     assert trading_days(Repo(), date(2024, 7, 1), date(2024, 7, 31)) == [  # type: ignore[arg-type]
         date(2024, 7, 1),

@@ -21,23 +21,28 @@ def close_of(day: date) -> datetime:
     return datetime.combine(day, MARKET_CLOSE_UTC, tzinfo=UTC)
 
 
-def last_prices(bars: BarsRepository, positions: list[Position], as_of: datetime) -> dict[str, Decimal | None]:
+def last_prices(
+    bars: BarsRepository, positions: list[Position], as_of: datetime, fresh_since: float | None = None
+) -> dict[str, Decimal | None]:
+    """Each position's close on or before ``as_of`` (None without one): a one-bar window of each
+    series, read in parallel, so marking a 500-symbol book costs 500 small reads at once (none for
+    a series read since ``fresh_since``, see BarsRepository.window)."""
+    windows = bars.windows([p.symbol for p in positions], as_of.date(), 1, fresh_since)
     prices: dict[str, Decimal | None] = {}
     for pos in positions:
-        try:
-            last = bars.get(pos.symbol).last_close(as_of)
-        except UnknownSymbolError:
-            last = None
+        found = windows[pos.symbol]
+        last = None if isinstance(found, UnknownSymbolError) else found.last_close(as_of)
         prices[pos.symbol] = last[1] if last else None
     return prices
 
 
-def portfolio_at(store: TradingStore, bars: BarsRepository, account_id: str, as_of: datetime) -> Portfolio:
+def portfolio_at(
+    store: TradingStore, bars: BarsRepository, account_id: str, as_of: datetime, fresh_since: float | None = None
+) -> Portfolio:
     state = store.get_cash_state(account_id)
     positions = store.get_positions(account_id)
-    portfolio = value_portfolio(
-        account_id, as_of, state.cash if state else Decimal(0), positions, last_prices(bars, positions, as_of)
-    )
+    marks = last_prices(bars, positions, as_of, fresh_since)
+    portfolio = value_portfolio(account_id, as_of, state.cash if state else Decimal(0), positions, marks)
     if state is None:
         return portfolio
     return portfolio.model_copy(update={"buying_power": cents(state.available), "reserved": cents(state.reserved)})

@@ -53,7 +53,8 @@ class ReplayResult:
 def trading_days(bars: BarsRepository, start: date, end: date, symbols: list[str] | None = None) -> list[date]:
     """The exchange calendar's sessions within [start, end], up to the last bar of the data (a
     replay cannot go past its data; a session some symbol lacks is still a session)."""
-    last = max((b.dates[-1] for b in (bars.get(s) for s in symbols or bars.symbols()) if len(b)), default=None)
+    ends = bars.windows(symbols or bars.symbols(), end, 1)  # the end of each series only
+    last = max((b.dates[-1] for b in ends.values() if not isinstance(b, Exception) and len(b)), default=None)
     if last is None:
         return []
     return get_calendar().sessions(start, min(end, last))

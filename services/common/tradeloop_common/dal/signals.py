@@ -1,7 +1,15 @@
-"""Signals: one item per symbol and decision time, written once."""
+"""Signals: one item per symbol and decision time, written once.
+
+A run over a universe reads and writes many rows: ``get_many`` is BatchGetItem (100 keys a
+call); ``previous_many`` and ``put_many`` run one request per symbol on a few threads, because
+neither has a batch form that keeps its meaning: "the latest row before t" is a Query, and a
+write-once row needs its condition (BatchWriteItem takes none; TransactWriteItems would bill
+2 write units per row for an atomicity across symbols that nothing needs)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -9,15 +17,24 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tradeloop_common.clock import iso
-from tradeloop_common.dal.aws import client
+from tradeloop_common.dal.aws import batch_get_items, client
 from tradeloop_common.dal.codec import decode_start_key, encode_token, from_item, to_item
 from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Signal
 from tradeloop_common.settings import get_settings
 
+THREADS = 16
+
 
 def _signal_from(item: dict[str, Any]) -> Signal:
     return Signal.model_validate(from_item(item))
+
+
+def _parallel(fn: Any, items: list[Any]) -> list[Any]:
+    if len(items) <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(min(THREADS, len(items))) as pool:
+        return list(pool.map(fn, items))
 
 
 class SignalStore:
@@ -40,6 +57,21 @@ class SignalStore:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise StoreError(f"storing signal {signal.signal_id} failed") from exc
+
+    def put_many(self, signals: list[Signal]) -> list[bool]:
+        """``put`` for each, in parallel; True where written, False where a row was there."""
+        return _parallel(self.put, signals)
+
+    def get_many(self, symbols: Iterable[str], as_of: datetime) -> dict[str, Signal]:
+        """The rows of ``symbols`` at ``as_of`` that exist (strongly consistent), 100 per request."""
+        keys = [to_item({"symbol": s, "as_of": iso(as_of)}) for s in sorted(set(symbols))]
+        signals = [_signal_from(item) for item in batch_get_items(self._table, keys, "signals")]
+        return {s.symbol: s for s in signals}
+
+    def previous_many(self, symbols: Iterable[str], before: datetime) -> dict[str, Signal]:
+        """``previous`` for each symbol that has one, queried in parallel."""
+        unique = sorted(set(symbols))
+        return {s: p for s, p in zip(unique, _parallel(lambda s: self.previous(s, before), unique), strict=True) if p}
 
     def get(self, symbol: str, as_of: datetime) -> Signal | None:
         resp = client("dynamodb").get_item(

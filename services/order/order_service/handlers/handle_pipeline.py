@@ -2,6 +2,7 @@
 fill the market-on-open orders of S at its open, reconcile the book, write the snapshot at S's
 close, apply the loss limits; then announce, so the signal step decides at S's close."""
 
+import time
 from datetime import date
 from typing import Any
 
@@ -24,16 +25,17 @@ from tradeloop_common.pipeline import step_for
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    started = time.monotonic()  # bars read from here on are fresh for the whole step
     step = step_for(event, "order")
     detail = event.get("detail") or {}
     session = date.fromisoformat(str(detail["session"]))
     deps = get_dependencies()
-    orders = fill_session(session, deps)
+    orders = fill_session(session, deps, started)
     filled = sum(1 for o in orders if o.status is OrderStatus.FILLED)
     metrics.add_metric(name="OrdersFilled", unit=MetricUnit.Count, value=filled)
     result = reconcile(session, deps)
     metrics.add_metric(name="ReconciliationDifferences", unit=MetricUnit.Count, value=len(result.differences))
-    snapshot = snapshot_at_close(session, deps)
+    snapshot = snapshot_at_close(session, deps, started)
     breach = check_loss_limits(session, snapshot, deps)
     metrics.add_metric(name="LossLimitBreached", unit=MetricUnit.Count, value=1 if breach else 0)
     emit_trading_state(deps.controls.get(deps.account_id))

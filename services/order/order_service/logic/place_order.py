@@ -88,7 +88,7 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
             f"manual orders fill on the paper broker only; this account trades at {deps.broker.name}",
             [{"field": "broker", "fix": f"place it at {deps.broker.name} itself, or let the rebalance trade"}],
         )
-    bars = deps.bars.get(ticket.symbol)  # unknown symbol -> 422 before anything is written
+    bars = deps.bars.window(ticket.symbol, as_of.date(), 1)  # unknown symbol -> 422 before anything is written
     for attempt in range(MAX_ATTEMPTS):
         now = deps.clock.now()
         day, ref = latest_price(bars, as_of)

@@ -51,6 +51,8 @@ def rebalance(intent: RebalanceIntent, deps: Dependencies) -> list[Order]:
         )
         placed = [_reject_unpriced(intent, symbol, deps) for symbol in unpriced]
         conflict = False
+        # Placed by an earlier delivery of this intent? One batched read for the whole plan.
+        earlier = deps.store.get_orders([order_id_for(deps.account_id, order_key(intent, p.symbol)) for p in plan])
         for planned in plan:
             ticket = OrderTicket(
                 client_order_id=order_key(intent, planned.symbol),
@@ -59,7 +61,7 @@ def rebalance(intent: RebalanceIntent, deps: Dependencies) -> list[Order]:
                 quantity=planned.quantity,
                 source="signal",
             )
-            existing = deps.store.get_order(order_id_for(deps.account_id, ticket.client_order_id))
+            existing = earlier.get(order_id_for(deps.account_id, ticket.client_order_id))
             if existing is not None:  # placed by an earlier delivery of this intent
                 placed.append(existing)
                 continue

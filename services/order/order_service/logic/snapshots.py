@@ -10,11 +10,12 @@ from tradeloop_common.models import Snapshot
 from tradeloop_common.valuation import close_of, portfolio_at, snapshot_of
 
 
-def snapshot_at_close(session: date, deps: Dependencies) -> Snapshot:
+def snapshot_at_close(session: date, deps: Dependencies, fresh_since: float | None = None) -> Snapshot:
     """The snapshot of the session's close: written now, or the one kept from an earlier run (the
-    book has moved on since, so it is not taken again)."""
+    book has moved on since, so it is not taken again). ``fresh_since``: marks read since then (the
+    fill step's own reads of the session's bars) are not asked again."""
     at = close_of(session)
-    snapshot = snapshot_of(portfolio_at(deps.store, deps.bars, deps.account_id, at))
+    snapshot = snapshot_of(portfolio_at(deps.store, deps.bars, deps.account_id, at, fresh_since))
     store = get_snapshot_store()
     if store.put(snapshot, after_fills=True):
         return snapshot

@@ -14,7 +14,7 @@ from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.dal.registry import read_live_version
 from tradeloop_common.dal.snapshots import get_snapshot_store
 from tradeloop_common.dal.trading import get_trading_store
-from tradeloop_common.errors import NotFoundError, StoreError, UnprocessableError
+from tradeloop_common.errors import NotFoundError, StoreError, UnknownSymbolError, UnprocessableError
 from tradeloop_common.models import Portfolio, PositionView, Snapshot
 from tradeloop_common.settings import get_settings
 from tradeloop_common.valuation import portfolio_at, snapshot_of
@@ -54,7 +54,10 @@ def buy_and_hold(snapshots: list[Snapshot]) -> Benchmark | None:
     if len(snapshots) < 2:
         return None
     repo = _bars()
-    series = {symbol: repo.get(symbol) for symbol in repo.symbols()}  # one read each, not one per point
+    # From the first snapshot on only (a window of each series, read in parallel): the history
+    # before it is never looked at, whatever its length.
+    found = repo.windows(repo.symbols(), snapshots[0].as_of.date(), 1)
+    series = {symbol: bars for symbol, bars in found.items() if not isinstance(bars, UnknownSymbolError)}
     start = {s: c[1] for s, b in series.items() if (c := b.last_close(snapshots[0].as_of)) is not None}
     if not start:
         return None

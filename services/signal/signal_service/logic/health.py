@@ -14,6 +14,7 @@ from tradeloop_common.dal.bars import Bars
 from tradeloop_common.decay import DecayPromise
 from tradeloop_common.drift import DriftReference
 from tradeloop_common.errors import UnknownSymbolError
+from tradeloop_common.features import LOOKBACK
 from tradeloop_common.models.health import DecayStatus, DriftStatus, ModelHealth
 from tradeloop_common.observability import logger
 
@@ -32,7 +33,7 @@ def model_health(model: LiveModel, as_of: datetime, deps: Dependencies) -> Model
     if stored is not None:
         return stored
     symbols = sorted({*model.universe, *(model.manifest.get("training_data") or {}).get("symbols", [])})
-    health = _assess(model, as_of, _bars(deps, symbols), deps)
+    health = _assess(model, as_of, _bars(deps, symbols, model, as_of), deps)
     if not deps.health.put(health):  # a concurrent run of the same decision time wrote it first
         health = deps.health.get(as_of) or health
     logger.info(
@@ -57,14 +58,18 @@ def _assess(model: LiveModel, as_of: datetime, bars: dict[str, Bars], deps: Depe
     )
 
 
-def _bars(deps: Dependencies, symbols: list[str]) -> dict[str, Bars]:
-    found = {}
-    for symbol in symbols:
-        try:
-            found[symbol] = deps.bars.get(symbol)
-        except UnknownSymbolError:
-            continue  # a thinner window: the drift verdict says how many rows it had
-    return found
+def _bars(deps: Dependencies, symbols: list[str], model: LiveModel, as_of: datetime) -> dict[str, Bars]:
+    """Each symbol's window up to ``as_of``, read in parallel: the ``LOOKBACK - 1 + window_sessions``
+    bars the drift's rows need (drift.window_rows), not the whole history; the decay reads further
+    back only for a symbol whose signals are older (_decay). A symbol without bars is left out (a
+    thinner window: the drift verdict says how many rows it had)."""
+    try:
+        reference = DriftReference.from_manifest(model.manifest or {})
+    except ValueError:
+        reference = None
+    need = LOOKBACK - 1 + (reference.window_sessions if reference else 1)
+    found = deps.bars.windows(symbols, as_of.date(), need)
+    return {s: b for s, b in found.items() if not isinstance(b, UnknownSymbolError)}
 
 
 def _drift(model: LiveModel, as_of: datetime, bars: dict[str, Bars]) -> DriftStatus:
@@ -89,5 +94,8 @@ def _decay(model: LiveModel, as_of: datetime, bars: dict[str, Bars], deps: Depen
     live = []
     for symbol, b in bars.items():
         mine = [s for s in deps.signals.before(symbol, as_of, limit) if s.model_version == model.version]
+        oldest = min((s.as_of.date() for s in mine), default=None)
+        if oldest is not None and b.dates and oldest < b.dates[0]:
+            b = deps.bars.window(symbol, oldest, 1)  # the series from the oldest signal's bar on
         live += decay.outcomes(mine, b, as_of.date(), promise.tie)
     return decay.assess(promise, live)

@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from signal_service.logic.dependencies import Dependencies
 from signal_service.logic.health import model_health
@@ -39,6 +40,9 @@ from tradeloop_common.observability import logger
 from tradeloop_common.policy import target_weight, weight_for
 from tradeloop_common.universe import traded_universe
 
+# Symbols whose bar windows are read and scored together: enough for the parallel reads, few
+# enough that the windows held at once stay a few megabytes whatever the universe.
+WINDOW_CHUNK = 64
 SIGNAL_NAMESPACE = uuid.UUID("5c0f6a3e-2b1d-4e8a-9f47-3d2e1b0c9a85")
 NO_MODEL = "none"
 
@@ -81,54 +85,116 @@ def _probability(model: LiveModel, bars: Bars, as_of: datetime) -> float:
     return model.predictor.predict_last(*bars.feature_columns(n - need, n))
 
 
-def _decide(
+Verdict = float | str  # a probability to trade on, or why the symbol HOLDs
+
+
+def _assess(
+    symbols: list[str], as_of: datetime, model: LiveModel, deps: Dependencies, max_bar_age: int
+) -> dict[str, Verdict]:
+    """Each symbol's probability, or the reason it HOLDs, in the order of the checks: the model,
+    its universe, its age, the symbol's bars, their freshness, enough of them to score.
+
+    Bars are read as windows (the model's ``bars_needed`` up to ``as_of``, a ranged read of each
+    series' end, in parallel) a chunk at a time, so the memory held follows the chunk, not the
+    universe or the length of the history."""
+    verdicts: dict[str, Verdict] = {}
+    if not model.usable:
+        return dict.fromkeys(symbols, f"model unusable: {model.error}")
+    assert model.predictor is not None
+    version = model.version or NO_MODEL
+    too_old = model.age_error(deps.clock.now(), deps.limits.max_model_age_days)
+    scorable = []
+    for symbol in symbols:
+        if weight_for(model.policy, symbol) is None:  # the manifest's universe: what was evaluated
+            verdicts[symbol] = f"{symbol} is not in the universe model {version} was evaluated on: {model.universe}"
+        elif too_old:
+            verdicts[symbol] = too_old
+        else:
+            scorable.append(symbol)
+    for i in range(0, len(scorable), WINDOW_CHUNK):
+        chunk = scorable[i : i + WINDOW_CHUNK]
+        windows = deps.bars.windows(chunk, as_of.date(), model.predictor.bars_needed)
+        for symbol in chunk:
+            bars = windows[symbol]
+            if isinstance(bars, UnknownSymbolError):
+                verdicts[symbol] = bars.message
+                continue
+            stale = stale_reason(bars, as_of, max_bar_age)
+            if stale:
+                verdicts[symbol] = stale
+                continue
+            try:
+                verdicts[symbol] = _probability(model, bars, as_of)
+            except ValueError as exc:
+                verdicts[symbol] = f"cannot score {symbol}: {exc}"
+    return verdicts
+
+
+def _keeps_previous(verdict: Verdict, policy: dict[str, Any], health: ModelHealth | None) -> bool:
+    """Whether the previous target decides: a HOLD keeps it, and so does a probability between
+    ``exit`` and ``enter`` (tradeloop_common.policy.target_weight); while drift holds entries, every
+    target does (an entry is a target above the previous one)."""
+    if isinstance(verdict, str) or (health is not None and health.drift.halts_entries):
+        return True
+    return not (verdict > float(policy["enter"]) or verdict < float(policy["exit"]))
+
+
+def _signal(
     symbol: str,
     as_of: datetime,
     model: LiveModel,
+    verdict: Verdict,
     previous: Decimal,
     deps: Dependencies,
-    max_bar_age: int,
     health: ModelHealth | None = None,
 ) -> Signal:
-    """The signal for one symbol: a TARGET, or a HOLD (previous target kept) with the reason."""
+    """The row for one symbol: a TARGET, or a HOLD (previous target kept) with the reason."""
     version = model.version or NO_MODEL
-    sid = signal_id_for(version, symbol, as_of)
     keep = Signal(
-        signal_id=sid,
+        signal_id=signal_id_for(version, symbol, as_of),
         symbol=symbol,
         as_of=as_of,
         target_weight=previous,
         model_version=version,
         created_at=deps.clock.now(),
     )
-
-    def hold(reason: str) -> Signal:
-        return keep.model_copy(update={"action": SignalAction.HOLD, "reason": reason})
-
-    if not model.usable:
-        return hold(f"model unusable: {model.error}")
-    if weight_for(model.policy, symbol) is None:  # the manifest's universe: what was evaluated
-        return hold(f"{symbol} is not in the universe model {version} was evaluated on: {model.universe}")
-    too_old = model.age_error(deps.clock.now(), deps.limits.max_model_age_days)
-    if too_old:
-        return hold(too_old)
-    try:
-        bars = deps.bars.get(symbol)
-    except UnknownSymbolError as exc:
-        return hold(exc.message)
-    stale = stale_reason(bars, as_of, max_bar_age)
-    if stale:
-        return hold(stale)
-    try:
-        prob = _probability(model, bars, as_of)
-    except ValueError as exc:
-        return hold(f"cannot score {symbol}: {exc}")
-    weight = Decimal(str(target_weight(prob, float(previous), model.policy, symbol)))
+    if isinstance(verdict, str):
+        return keep.model_copy(update={"action": SignalAction.HOLD, "reason": verdict})
+    weight = Decimal(str(target_weight(verdict, float(previous), model.policy, symbol)))
     if health is not None and health.drift.halts_entries and weight > previous:
         # The inputs no longer look like training: no new or larger position on this model's word.
         # An exit (or a kept target) still trades: it only reduces what the model put on.
-        return hold(f"{health.drift.reason}: new entries are held, exits still trade")
-    return keep.model_copy(update={"probability": Decimal(str(prob)), "target_weight": weight})
+        reason = f"{health.drift.reason}: new entries are held, exits still trade"
+        return keep.model_copy(update={"action": SignalAction.HOLD, "reason": reason})
+    return keep.model_copy(update={"probability": Decimal(str(verdict)), "target_weight": weight})
+
+
+def _decide_all(
+    symbols: list[str],
+    as_of: datetime,
+    model: LiveModel,
+    deps: Dependencies,
+    max_bar_age: int,
+    health: ModelHealth | None = None,
+) -> list[Signal]:
+    """One row per symbol (sorted): the stored row of a rerun, else decided now and written once."""
+    stored = deps.signals.get_many(symbols, as_of)  # a rerun of the same decision: keep what was written
+    todo = [s for s in symbols if s not in stored]
+    verdicts = _assess(todo, as_of, model, deps, max_bar_age)
+    # Only a HOLD or an undecided probability needs the previous row: one Query each, not 500.
+    wanted = [s for s in todo if _keeps_previous(verdicts[s], model.policy, health)]
+    previous = deps.signals.previous_many(wanted, as_of)
+    fresh = {
+        s: _signal(
+            s, as_of, model, verdicts[s], previous[s].target_weight if s in previous else Decimal(0), deps, health
+        )
+        for s in todo
+    }
+    written = deps.signals.put_many(list(fresh.values()))
+    lost = [s for s, ok in zip(fresh, written, strict=True) if not ok]  # a concurrent run wrote them first
+    if lost:
+        stored.update(deps.signals.get_many(lost, as_of))
+    return [stored.get(s) or fresh[s] for s in symbols]
 
 
 def run_signals(
@@ -155,16 +221,11 @@ def run_signals(
         wanted = deps.bars.symbols()
     age_limit = deps.limits.max_bar_age_days if max_bar_age is None else max_bar_age
     outcome = RunOutcome(as_of=as_of, model_version=model.version, health=health)
-    for symbol in sorted(set(wanted)):
-        prev_signal = deps.signals.previous(symbol, as_of)
-        previous = prev_signal.target_weight if prev_signal else Decimal(0)
-        signal = deps.signals.get(symbol, as_of)  # a rerun of the same decision: keep what was written
-        if signal is None:
-            signal = _decide(symbol, as_of, model, previous, deps, age_limit, health)
-            if not deps.signals.put(signal):  # a concurrent run wrote it first
-                signal = deps.signals.get(symbol, as_of) or signal
+    for signal in _decide_all(sorted(set(wanted)), as_of, model, deps, age_limit, health):
         if signal.action is SignalAction.HOLD:
-            logger.warning("signal HOLD", extra={"symbol": symbol, "as_of": as_of.isoformat(), "reason": signal.reason})
+            logger.warning(
+                "signal HOLD", extra={"symbol": signal.symbol, "as_of": as_of.isoformat(), "reason": signal.reason}
+            )
         outcome.signals.append(signal)
     # A HOLD is no decision: its symbol stays out of the rebalance, so what is held there is left
     # alone (it is not sold for want of a model or of fresh data).
