@@ -86,13 +86,11 @@ clean: down ## remove build output, logs and caches (keeps .venv and the stack's
 -include mk/*.mk
 
 .PHONY: demo-model
-demo-model: ## train and publish a model into the running local stack (skipped until ml/ exists)
-	@if [ -f ml/__main__.py ]; then \
-	  echo "demo: FORCE=1 - the model goes live even if the promotion gate refuses it, so the loop can be"; \
-	  echo "demo: watched end to end; LATEST then records action=force-promote and the gate verdict is printed"; \
-	  eval "$$($(PY) -m tradeloop_local env)" && $(MAKE) --no-print-directory train-and-publish FORCE=1 \
-	  || echo "NOTE: no model went live (see above); signals will HOLD until one does"; \
-	else echo "NOTE: ml/ not present yet: no model trained"; fi
+demo-model: ## train and publish a model into the running local stack (forced live: FORCE=1)
+	@echo "demo: FORCE=1 - the model goes live even if the promotion gate refuses it, so the loop can be"
+	@echo "demo: watched end to end; LATEST then records action=force-promote and the gate verdict is printed"
+	@eval "$$($(PY) -m tradeloop_local env)" && $(MAKE) --no-print-directory train-and-publish FORCE=1 \
+	  || echo "NOTE: no model went live (see above); signals will HOLD until one does"
 
 .PHONY: demo-pipeline
 demo-pipeline: ## the pipeline's ingest for 2013-03-01: the fake provider's sessions after the seeding cutoff (2013-02-15)

@@ -2,8 +2,10 @@
 #
 # Terraform finds the hashicorp/aws provider through scripts/terraform_env.sh (a filesystem
 # mirror on these machines; the public registry elsewhere). Checks and tests run on a copy of
-# terraform/ under .tradeloop/terraform/, so no .terraform/, lock file or state lands in the
-# source tree. `deploy`/`destroy` keep their state in the S3 backend of envs/aws/backend.hcl.
+# terraform/ under .tradeloop/terraform/, so no .terraform/ or state lands in the source tree.
+# The roots' .terraform.lock.hcl is committed (HashiCorp's advice) and copied with them, so init
+# installs the provider version and hashes it records (linux_amd64, the mirror's platform; another
+# platform's init adds its own hash: `terraform providers lock -platform=...` in the root). `deploy`/`destroy` keep their state in the S3 backend of envs/aws/backend.hcl.
 # AWS_REGION (or AWS_DEFAULT_REGION) overrides the tfvars file's region.
 
 PY ?= .venv/bin/python
@@ -34,7 +36,7 @@ define tf_copy
 	cp services/common/tradeloop_common/*.json $(TF_COPY)/services/common/tradeloop_common/ && \
 	cp services/common/tradeloop_common/calendars/*.json $(TF_COPY)/services/common/tradeloop_common/calendars/ && \
 	cp dashboard/contract.json $(TF_COPY)/dashboard/ && \
-	find $(TF_COPY) \( -name .terraform -o -name '*.tfstate*' -o -name .terraform.lock.hcl -o -name '*.tfvars' \) \
+	find $(TF_COPY) \( -name .terraform -o -name '*.tfstate*' -o -name '*.tfvars' \) \
 	  -prune -exec rm -rf {} +
 endef
 

@@ -208,8 +208,7 @@ def live_targets(
     )
     out: dict[str, np.ndarray] = {}
     for symbol, b in bars.items():
-        cols = [np.array([float(v) for v in col]) for col in (b.open, b.high, b.low, b.close, b.volume)]
-        prob = predictor.predict_series(*cols)
+        prob = predictor.predict_series(*b.feature_columns())
         last = np.array([b.count_upto(d) - 1 for d in days])
         # The signal service's own stale-data rule (sessions of the exchange calendar), day by day.
         fresh = np.array(

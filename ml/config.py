@@ -18,14 +18,8 @@ def runs_dir() -> Path:
 
 
 SAMPLE_SYMBOLS: tuple[str, ...] = ("AAPL", "GOOG", "IBM", "MSFT")
-BARS_PREFIX = "bars/daily/"
-MODELS_PREFIX = "models/"
-BARS_HEADER: tuple[str, ...] = ("date", "open", "high", "low", "close", "volume")
 SEED = 20240601
-
-
-def bars_key(symbol: str) -> str:
-    return f"{BARS_PREFIX}{symbol.upper()}.csv"
+# The S3 layout (bars, models, LATEST) is tradeloop_common.layout's, shared with the services.
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,27 @@ from typing import Any
 
 import numpy as np
 
-from ml.config import BARS_HEADER, SAMPLE_SYMBOLS, bars_key, storage
+from ml.config import SAMPLE_SYMBOLS, storage
+from tradeloop_common.layout import bars_key
 
 # The validation rules live in the shared package, so the CSV ingest and the market-data service
 # (its providers) apply one copy; these names stay importable from here.
-from tradeloop_common.ohlcv import IngestError, ParsedBars, check_symbol, parse_csv
+from tradeloop_common.ohlcv import BAR_COLUMNS, IngestError, ParsedBars, check_symbol, parse_csv
 
 __all__ = ["Bars", "IngestError", "parse_bars_csv", "read_bars_file", "sample_bars"]
-REQUIRED: tuple[str, ...] = BARS_HEADER
+REQUIRED: tuple[str, ...] = BAR_COLUMNS
 
 
 @dataclass(frozen=True)
 class Bars:
+    """A symbol's bars for training and backtests: float64 numpy arrays (vectorised features,
+    labels, walk-forward slices), with what validation dropped for the quality report.
+
+    The services hold ``tradeloop_common.dal.bars.Bars`` instead: exact Decimals, because orders
+    fill and positions are valued at those prices. Both are read from one stored CSV by one set of
+    rules (``tradeloop_common.ohlcv``); where the services need floats (the model's features) they
+    convert with ``dal.bars.Bars.feature_columns``, the one conversion between the two."""
+
     symbol: str
     dates: np.ndarray  # datetime64[D], strictly ascending
     open: np.ndarray
@@ -48,7 +57,7 @@ class Bars:
 
     def to_csv(self) -> str:
         buf = io.StringIO()
-        buf.write(",".join(BARS_HEADER) + "\n")
+        buf.write(",".join(BAR_COLUMNS) + "\n")
         for i in range(len(self)):
             buf.write(
                 f"{self.dates[i]},{self.open[i]:.6f},{self.high[i]:.6f},{self.low[i]:.6f},"

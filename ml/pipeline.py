@@ -35,8 +35,9 @@ from ml.registry import Registry
 from ml.report import write_html, write_plots
 from ml.table import print_table, table_rows
 from ml.trials import ledger_path, record_trial
-from tradeloop_common.dal.quality import LATEST_KEY, QualityStore, cli_report_key
+from tradeloop_common.dal.quality import QualityStore
 from tradeloop_common.features import FEATURE_NAMES, FEATURE_PARAMS, LOOKBACK
+from tradeloop_common.layout import BARS_PREFIX, QUALITY_LATEST_KEY, model_prefix, quality_report_key
 from tradeloop_common.quality import assess, summary_lines
 
 Log = Callable[[str], None]
@@ -98,8 +99,8 @@ def ingest(
     report = quality_report(loaded, source)
     for line in summary_lines(report):
         log(line)
-    QualityStore(st.data_bucket).put_if_changed(LATEST_KEY, report)
-    QualityStore(st.data_bucket).put_if_changed(cli_report_key(source), report)
+    QualityStore(st.data_bucket).put_if_changed(QUALITY_LATEST_KEY, report)
+    QualityStore(st.data_bucket).put_if_changed(quality_report_key(source), report)
     return uris
 
 
@@ -145,7 +146,7 @@ def data_info(bars: dict[str, Bars], source: str) -> dict[str, Any]:
         for s, b in sorted(bars.items())
     }
     combined = hashlib.sha256("".join(f"{s}:{v['sha256']}\n" for s, v in per.items()).encode()).hexdigest()
-    src = f"s3://{storage().data_bucket}/bars/daily/" if source == "s3" else source
+    src = f"s3://{storage().data_bucket}/{BARS_PREFIX}" if source == "s3" else source
     return {
         "source": src,
         "symbols": list(per),
@@ -349,7 +350,7 @@ def publish(run_dir: Path, registry: Registry | None = None, log: Log = _log) ->
     manifest = package(run_dir, registry.name, log)
     keys = registry.upload(manifest["version"], run_dir)
     log(
-        f"[publish] uploaded {len(keys)} files to s3://{registry.bucket}/models/{registry.name}/"
+        f"[publish] uploaded {len(keys)} files to s3://{registry.bucket}/{model_prefix(registry.name)}"
         f"{manifest['version']}/ (model.h5 {manifest['artifacts']['model.h5']['bytes']} B, "
         f"model.onnx {manifest['artifacts']['model.onnx']['bytes']} B)"
     )

@@ -18,8 +18,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ml.config import MODELS_PREFIX, storage
+from ml.config import storage
 from ml.dataset import s3_client
+from tradeloop_common.layout import latest_key, model_prefix, pointer_fields, version_prefix
 from tradeloop_common.predictor import PARITY_TOLERANCE
 
 HISTORY_LIMIT = 20
@@ -54,14 +55,6 @@ class PromotionConflict(RegistryError):
     """LATEST changed between our read and our conditional write: another promotion won."""
 
 
-def version_prefix(name: str, version: str) -> str:
-    return f"{MODELS_PREFIX}{name}/{version}/"
-
-
-def latest_key(name: str) -> str:
-    return f"{MODELS_PREFIX}{name}/LATEST"
-
-
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -91,8 +84,7 @@ class Registry:
             if _code(exc) in ("NoSuchKey", "404"):
                 return None, None
             raise
-        text = obj["Body"].read().decode().strip()
-        pointer = json.loads(text) if text.startswith("{") else {"version": text, "history": []}
+        pointer = {"history": [], **pointer_fields(obj["Body"].read().decode())}
         return pointer, obj["ETag"]
 
     def live_version(self) -> str | None:
@@ -100,7 +92,7 @@ class Registry:
         return pointer["version"] if pointer else None
 
     def versions(self) -> list[str]:
-        prefix = f"{MODELS_PREFIX}{self.name}/"
+        prefix = model_prefix(self.name)
         found = set()
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
             for obj in page.get("Contents", []):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from tradeloop_common.layout import bars_key
+from tradeloop_local.embedded import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ("AAPL", "GOOG", "IBM", "MSFT")
@@ -61,7 +63,7 @@ def seed_symbols(session: Any, data_bucket: str) -> list[str]:
     """Upload bars for the synthetic symbols (the 4 sample ones are seeded by the stack)."""
     s3 = session.client("s3")
     for symbol in SYNTHETIC:
-        s3.put_object(Bucket=data_bucket, Key=f"bars/daily/{symbol}.csv", Body=synthetic_bars(symbol).encode())
+        s3.put_object(Bucket=data_bucket, Key=bars_key(symbol), Body=synthetic_bars(symbol).encode())
     return list(SYMBOLS)
 
 
@@ -239,12 +241,6 @@ def api_timing(api: str) -> dict[str, float]:
 # ------------------------------------------------------------------------------ standalone
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1000)
@@ -273,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _measure(args: argparse.Namespace, runtime: Any) -> int:
-    port = _free_port()
+    port = free_port()
     dash_log = open(Path(tempfile.gettempdir()) / "bench-dashboard.log", "wb")  # noqa: SIM115 - closed at exit
     dash_env = {**os.environ, "TRADELOOP_API_URL": str(runtime.api_url), "TRADELOOP_DASHBOARD_REFRESH_SECONDS": "300"}
     dash = subprocess.Popen(

@@ -154,8 +154,7 @@ def write_zip(dest: Path, entries: list[tuple[str, Path]]) -> Artifact:
 
 
 def read_requirements(path: Path) -> list[str]:
-    if not path.exists():
-        return []
+    """The requirement lines of ``services/<name>/requirements.txt`` (every service has one)."""
     reqs = []
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
@@ -275,7 +274,7 @@ def layer_entries(deps_dir: Path, package_dir: Path | None) -> list[tuple[str, P
     entries = [
         (f"python/{p.relative_to(deps_dir).as_posix()}", p) for p in iter_files(deps_dir) if p.name != ".complete"
     ]
-    if package_dir is not None and package_dir.is_dir():
+    if package_dir is not None:
         entries += [
             (f"python/{package_dir.name}/{p.relative_to(package_dir).as_posix()}", p) for p in iter_files(package_dir)
         ]
@@ -285,7 +284,7 @@ def layer_entries(deps_dir: Path, package_dir: Path | None) -> list[tuple[str, P
 
 def function_entries(package_dir: Path) -> list[tuple[str, Path]]:
     if not package_dir.is_dir():
-        return []
+        raise SystemExit(f"{package_dir.relative_to(ROOT)} is missing: nothing to package for that function")
     return [(f"{package_dir.name}/{p.relative_to(package_dir).as_posix()}", p) for p in iter_files(package_dir)]
 
 
@@ -324,8 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     common_file, signal_file = SERVICES / "common" / "requirements.txt", SERVICES / "signal" / "requirements.txt"
     common_reqs = lambda_requirements(read_requirements(common_file), common_file, overrides)
     moved = [r for r in common_reqs if canonical(split_name(r)) in SIGNAL_ONLY]
-    # Until services/signal/requirements.txt lists it, the signal runtime is onnxruntime.
-    signal_reqs = lambda_requirements(read_requirements(signal_file) or ["onnxruntime"], signal_file, overrides)
+    signal_reqs = lambda_requirements(read_requirements(signal_file), signal_file, overrides)
     # numpy may be listed by both files: one line per distribution.
     signal_reqs = [r for r in signal_reqs if r not in moved]
     common = Layer(
@@ -363,12 +361,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for svc in SERVICE_NAMES:
         pkg = SERVICES / svc / f"{svc}_service"
-        entries = function_entries(pkg)
-        if not entries:
-            print(f"warning: {pkg.relative_to(ROOT)} is empty or missing; packaging an empty zip", file=sys.stderr)
-        artifacts[svc] = write_zip(out / f"{svc}.zip", entries)
+        artifacts[svc] = write_zip(out / f"{svc}.zip", function_entries(pkg))
 
-    layers_of = LAYERS_OF
     print(f"{'artifact':<16}{'files':>7}{'zipped MB':>11}{'unzipped MB':>13}  sha256")
     for a in artifacts.values():
         print(f"{a.name:<16}{a.files:>7}{a.zipped / MB:>11.2f}{a.unzipped / MB:>13.2f}  {a.sha256[:16]}")
@@ -376,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'function':<16}{'with layers MB':>15}{'budget MB':>11}  result")
     failed = False
     for svc, budget in BUDGETS_MB.items():
-        total = artifacts[svc].unzipped + sum(artifacts[layer].unzipped for layer in layers_of[svc])
+        total = artifacts[svc].unzipped + sum(artifacts[layer].unzipped for layer in LAYERS_OF[svc])
         ok = total <= budget * MB
         failed |= not ok
         print(f"{svc:<16}{total / MB:>15.2f}{budget:>11}  {'ok' if ok else 'OVER BUDGET'}")

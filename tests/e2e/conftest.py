@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ import pytest
 import requests
 
 from tests.utils import loud
+from tradeloop_local.embedded import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -50,12 +50,6 @@ def browser_ready(pytestconfig: pytest.Config) -> str:
         if not os.access(path, os.X_OK):
             _skip(pytestconfig, f"browser tests: {path} missing after {script.name}")
     return proc.stdout.strip()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class DashboardProcess:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,7 @@ from tests.e2e.pages import (
     wait_text,
 )
 from tests.utils import order_body, post_order, set_controls
+from tradeloop_common.layout import latest_key
 
 pytestmark = pytest.mark.browser
 
@@ -233,7 +235,7 @@ def test_kill_switch_halted_rejects_next_manual_order(
         key, status, reason = (column_index(driver, "orders-table", c) for c in ("client_order_id", "status", "reason"))
         mine = [r for r in rows if r[key] == client_order_id]
         assert len(mine) == 1 and mine[0][status] == "REJECTED", rows
-        assert "HALTED" in mine[0][reason].upper() or "kill switch" in mine[0][reason].lower(), mine[0]
+        assert "trading is HALTED by the kill switch" in mine[0][reason], mine[0]
         # And the navbar shows HALTED on every page
         wait_text(driver, "#nav-status", "HALTED")
         # Finally the kill switch goes back to ACTIVE through the UI: not without a reason
@@ -268,7 +270,7 @@ def test_empty_account_and_no_model_show_hints(driver: Any, dashboard_url: str, 
 
 def test_api_down_shows_what_to_run(driver: Any, start_dashboard: Any) -> None:
     # Given a dashboard whose API is not running
-    from tests.e2e.conftest import free_port
+    from tradeloop_local.embedded import free_port
 
     dash = start_dashboard(f"http://127.0.0.1:{free_port()}")
     for name in ("overview", "orders", "controls"):
@@ -319,16 +321,28 @@ def test_orders_filter_by_status_and_symbol(
     assert not severe_console_entries(driver)
 
 
-def test_run_signals_now_answers_with_a_result_or_a_hint(driver: Any, dashboard_url: str, fresh_account: Any) -> None:
-    # Given the controls page and no published model
+def test_run_signals_now_without_a_live_model_writes_holds_that_name_the_missing_pointer(
+    driver: Any, dashboard_url: str, local_api: str, aws_env: dict[str, Any], fresh_account: Any
+) -> None:
+    # Given no live model: the registry's LATEST pointer is absent (whatever another test published)
+    s3 = aws_env["session"].client("s3")
+    model_name = aws_env["info"].environment.get("TRADELOOP_MODEL_NAME", "tradeloop")
+    s3.delete_object(Bucket=aws_env["stack"]["TRADELOOP_MODELS_BUCKET"], Key=latest_key(model_name))
     open_page(driver, dashboard_url, "controls")
     # When "Run signals now" is pressed
     click(driver, By.ID, "controls-run-signals")
-    # Then the page answers: what ran, or what to run first; never a stack trace
+    # Then the run is done and says how many signals it wrote; never a stack trace
     wait_for(driver, lambda d: text_of(d, "#controls-run-signals-result").strip(), 90, "no answer")
     text = text_of(driver, "#controls-run-signals-result")
-    assert text.startswith("Done:") or "make train-and-publish" in text, text
+    written = re.fullmatch(r"Done: (\d+) signals written\. See the Signals page\.", text.strip())
+    assert written and int(written.group(1)) > 0, text
     assert "Traceback" not in page_text(driver) and not severe_console_entries(driver)
+    # And each of those signals HOLDs, naming the pointer that is missing
+    signals = requests.get(f"{local_api}/signals", timeout=30).json()["signals"]
+    assert len(signals) == int(written.group(1)), signals
+    for signal in signals:
+        assert signal["action"] == "HOLD" and signal["model_version"] == "none", signal
+        assert f"no live model: {latest_key(model_name)} does not exist" in signal["reason"], signal
 
 
 def test_risk_limits_edit_applies_to_the_next_order(

@@ -2,7 +2,8 @@
 moto server over real HTTP.
 
 Every test works on a copy of terraform/ (plus services/routes.json) in a temporary directory,
-so no .terraform/, lock file or state lands in the work tree other engineers share.
+so no .terraform/ or state lands in the work tree other engineers share (the roots' committed
+.terraform.lock.hcl is copied with them: init verifies the provider against it).
 When Terraform or the provider mirror cannot be found, the tests print one loud
 ``SKIPPED: <why>`` line and skip: they never pass silently.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +23,7 @@ import pytest
 from iac_support import REPO, TERRAFORM_DIR, Terraform, loud_skip
 
 from tradeloop_local.config import admin_aws_env
+from tradeloop_local.embedded import free_port
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +58,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(
         TERRAFORM_DIR,
         root / "terraform",
-        ignore=shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "*.tfvars"),
+        ignore=shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "*.tfvars"),
     )
     for contract in CONTRACTS:
         (root / contract).parent.mkdir(parents=True, exist_ok=True)
@@ -65,20 +66,15 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "terraform"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A moto server over real HTTP on a free loopback port (never 4566/8080/8050)."""
+    """A plain moto server (not tradeloop's emulator: no IAM enforcement, no journal) over real HTTP
+    on a free loopback port (never 4566/8080/8050): envs/local must apply to stock moto too."""
     try:
         import moto.server  # noqa: F401
     except ImportError:
         loud_skip("moto[server] is not installed in this interpreter")
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
     with open(log, "w") as out:

@@ -83,18 +83,10 @@ def _make(clone: Path, target: str, emulator: str, *extra: str) -> subprocess.Co
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory, terraform: Any) -> Iterator[str]:
     """The embedded emulator (IAM enforced: Terraform applies as its administrator)."""
-    from tradeloop_local.embedded import free_port, spawn_emulator, wait_http
+    from tradeloop_local.embedded import running_emulator
 
-    port = free_port()
-    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
-    proc = spawn_emulator(port, log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/_tradeloop/iam", 60, proc, log)
+    with running_emulator(tmp_path_factory.mktemp("emulator") / "emulator.log") as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from signal_fixtures import drain_queue
 from tests.utils import money, order_body, post_order, set_controls
 from tradeloop_common.calendar import get_calendar
 from tradeloop_common.dal.bars import parse_bars
+from tradeloop_common.layout import bars_key
 from tradeloop_common.valuation import close_of
 from tradeloop_local.scheduler import bars_ingested_event, scheduled_event
 
@@ -30,7 +31,7 @@ def _bars(aws_env: dict[str, Any], symbol: str) -> Any:
     body = (
         aws_env["session"]
         .client("s3")
-        .get_object(Bucket=aws_env["stack"]["TRADELOOP_DATA_BUCKET"], Key=f"bars/daily/{symbol}.csv")["Body"]
+        .get_object(Bucket=aws_env["stack"]["TRADELOOP_DATA_BUCKET"], Key=bars_key(symbol))["Body"]
         .read()
         .decode()
     )

@@ -13,6 +13,7 @@ import requests
 
 from tests.conftest import table_count
 from tests.utils import fill_cost, money, new_key, notional, order_body, post_order, set_controls
+from tradeloop_common.layout import bars_key
 
 
 def _latest_close(aws_env: dict[str, Any], symbol: str) -> D:
@@ -20,7 +21,7 @@ def _latest_close(aws_env: dict[str, Any], symbol: str) -> D:
     the tests that run the daily pipeline append sessions)."""
     s3 = aws_env["session"].client("s3", endpoint_url=aws_env["endpoint_url"])
     bucket = aws_env["stack"]["TRADELOOP_DATA_BUCKET"]
-    text = s3.get_object(Bucket=bucket, Key=f"bars/daily/{symbol}.csv")["Body"].read().decode()
+    text = s3.get_object(Bucket=bucket, Key=bars_key(symbol))["Body"].read().decode()
     rows = list(csv.DictReader(io.StringIO(text)))
     return D(next(v for k, v in rows[-1].items() if k.lower() == "close"))
 

@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from signal_fixtures import FixedControls, FixedModel, InMemoryHealth, ListQueue
 
@@ -121,10 +120,7 @@ def test_signal_run_over_500_symbols_fits_the_function_and_equals_the_per_symbol
     for signal in outcome.signals:
         whole = parse_bars(signal.symbol, universe[signal.symbol])
         n = whole.count_upto(AS_OF.date())
-        cols = [
-            np.array([float(v) for v in c[:n]]) for c in (whole.open, whole.high, whole.low, whole.close, whole.volume)
-        ]
-        probability = live.predictor.predict_last(*cols)
+        probability = live.predictor.predict_last(*whole.feature_columns(0, n))
         assert signal.probability == Decimal(str(probability)), signal.symbol
         assert signal.target_weight == Decimal(str(target_weight(probability, 0.0, live.policy, signal.symbol)))
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from tradeloop_common.dal.bars import Bars, parse_bars
-from tradeloop_common.dal.registry import latest_key, version_key
 from tradeloop_common.features import FEATURE_NAMES, FEATURE_PARAMS, LOOKBACK, compute_features
+from tradeloop_common.layout import bars_key, latest_key, version_key
 from tradeloop_common.settings import get_settings
 from tradeloop_local.synthetic import logistic_manifest, logistic_onnx
 
@@ -38,7 +38,7 @@ def _sha(data: bytes) -> str:
 
 def stack_bars(aws_env: dict[str, Any], symbol: str) -> Bars:
     s3 = aws_env["session"].client("s3")
-    body = s3.get_object(Bucket=aws_env["stack"]["TRADELOOP_DATA_BUCKET"], Key=f"bars/daily/{symbol}.csv")["Body"]
+    body = s3.get_object(Bucket=aws_env["stack"]["TRADELOOP_DATA_BUCKET"], Key=bars_key(symbol))["Body"]
     return parse_bars(symbol, body.read().decode())
 
 
@@ -52,8 +52,7 @@ def build_artifact(folder: Path, bars: dict[str, Bars]) -> Path:
     rows = []
     for b in bars.values():
         n = b.count_upto(TRAIN_END)
-        cols = [np.array([float(v) for v in c[:n]]) for c in (b.open, b.high, b.low, b.close, b.volume)]
-        feats, _ = compute_features(*cols)
+        feats, _ = compute_features(*b.feature_columns(0, n))
         rows.append(feats[LOOKBACK:])
     x = np.vstack(rows)
     mean, std = x.mean(axis=0), x.std(axis=0)
@@ -123,8 +122,7 @@ def training_rows(bars: dict[str, Bars], end: date) -> tuple[np.ndarray, np.ndar
     x, dates, symbols = [], [], []
     for s, b in sorted(bars.items()):
         n = b.count_upto(end)
-        cols = (np.array([float(v) for v in c[:n]]) for c in (b.open, b.high, b.low, b.close, b.volume))
-        feats, _ = compute_features(*cols)
+        feats, _ = compute_features(*b.feature_columns(0, n))
         x.append(feats[LOOKBACK - 1 :])
         dates.append(np.array(b.dates[LOOKBACK - 1 : n], dtype="datetime64[D]"))
         symbols.append(np.full(n - LOOKBACK + 1, s))

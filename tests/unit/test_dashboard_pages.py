@@ -7,6 +7,9 @@ from types import ModuleType
 
 import pytest
 
+from dashboard.controls.limits import validate_limits
+from dashboard.controls.ticket import ticket_card, validate_ticket
+
 
 def page(name: str) -> ModuleType:
     """Dash imports the pages itself (as ``pages.<name>``) when the app is built."""
@@ -30,16 +33,16 @@ def page(name: str) -> ModuleType:
     ],
 )
 def test_ticket_validation(symbol: object, quantity: object, bad: set[str]) -> None:
-    assert set(page("controls").validate_ticket(symbol, quantity)) == bad
+    assert set(validate_ticket(symbol, quantity)) == bad
 
 
 def test_ticket_has_no_price_field_fills_come_from_market_data() -> None:
     # The API refuses a client's price (422): the ticket must not offer one
-    assert "ticket-price" not in str(page("controls").ticket_card())
+    assert "ticket-price" not in str(ticket_card())
 
 
 def test_limits_validation() -> None:
-    validate = page("controls").validate_limits
+    validate = validate_limits
     assert validate({"max_order_notional": 5000, "max_position_weight": None, "max_gross_exposure": 1.5}) == (
         [],
         {"max_order_notional": 5000.0, "max_gross_exposure": 1.5},

@@ -1,30 +1,70 @@
-"""One copy of each fact: routes.json, the services' routes and the committed OpenAPI agree."""
+"""One copy of each fact: routes.json, the services' routes and the committed OpenAPI agree, in
+both directions, for every service."""
 
+import importlib
 import json
 
+import pytest
+
 from tradeloop_local.config import ROUTES_FILE
-from tradeloop_local.openapi import SPEC_FILE, render
+from tradeloop_local.openapi import SERVICE_APPS, SPEC_FILE, render
 from tradeloop_local.router import load_routes, match
+
+
+def _routes_json() -> dict[str, set[str]]:
+    """routes.json: service -> {"METHOD /path"}."""
+    by_service: dict[str, set[str]] = {}
+    for route in json.loads(ROUTES_FILE.read_text())["routes"]:
+        by_service.setdefault(route["service"], set()).add(f"{route['method']} {route['path']}")
+    return by_service
+
+
+def _served(service: str, documented_only: bool = False) -> set[str]:
+    """The routes the service's resolver answers (those in its OpenAPI document only, if asked)."""
+    app = importlib.import_module(SERVICE_APPS[service]).app
+    return {
+        f"{route.method} {route.openapi_path}"
+        for route in [*app._static_routes, *app._dynamic_routes]
+        if route.include_in_schema or not documented_only
+    }
+
+
+def _operations(paths: dict[str, dict[str, object]]) -> set[str]:
+    return {f"{method.upper()} {path}" for path, ops in paths.items() for method in ops}
 
 
 def test_committed_openapi_is_not_stale() -> None:
     assert SPEC_FILE.read_text() == render(), "run `make openapi` and commit the result"
 
 
-def test_every_route_in_routes_json_is_documented_by_its_service() -> None:
+def test_routes_json_names_exactly_the_services_that_exist() -> None:
+    assert set(_routes_json()) == set(SERVICE_APPS)
+
+
+@pytest.mark.parametrize("service", sorted(SERVICE_APPS))
+def test_routes_json_and_the_service_serve_the_same_routes(service: str) -> None:
+    # Given routes.json (API Gateway's routes in Terraform, the local router's) and the service's resolver
+    in_routes_json, served = _routes_json()[service], _served(service)
+    # Then every route sent to the service is one it answers, and it answers none that is not sent to it
+    assert in_routes_json - served == set(), f"routes.json sends these to {service}, which does not serve them"
+    assert served - in_routes_json == set(), f"{service} serves these, which routes.json does not route"
+
+
+@pytest.mark.parametrize("service", sorted(SERVICE_APPS))
+def test_the_committed_openapi_documents_exactly_the_services_documented_routes(service: str) -> None:
     spec = json.loads(SPEC_FILE.read_text())
-    built = {
-        s
-        for s in ("order", "portfolio", "signal")
-        if any(op.get("tags") for ops in spec["paths"].values() for op in ops.values())
-    }
-    assert built
-    for route in json.loads(ROUTES_FILE.read_text())["routes"]:
-        if route["path"] == "/openapi.json":
-            continue
-        if route["service"] == "signal" and not any(p.startswith("/signals") for p in spec["paths"]):
-            continue  # the signal service documents its routes once it is built
-        assert route["method"].lower() in spec["paths"].get(route["path"], {}), route
+    documented = _served(service, documented_only=True)
+    assert documented, f"{service} documents no route"
+    # Every route the service documents is in the committed document...
+    assert documented - _operations(spec["paths"]) == set()
+    # ...and nothing is documented that no service documents (both directions, over all services)
+    everything = set().union(*(_served(s, documented_only=True) for s in SERVICE_APPS))
+    assert _operations(spec["paths"]) - everything == set()
+
+
+def test_only_the_openapi_route_is_left_out_of_the_document() -> None:
+    hidden = set().union(*(_served(s) - _served(s, documented_only=True) for s in SERVICE_APPS))
+    assert hidden == {"GET /openapi.json"}
 
 
 def test_router_matches_path_parameters_and_tells_wrong_method_from_unknown_path() -> None:

@@ -222,8 +222,7 @@ def window_rows(bars: Bars, upto: date, window: int) -> tuple[np.ndarray, date |
     memory, so these rows equal the full history's (warm-up rows are left out)."""
     n = bars.count_upto(upto)
     start = max(0, n - (LOOKBACK - 1 + window))
-    cols = [np.array([float(v) for v in c[start:n]]) for c in (bars.open, bars.high, bars.low, bars.close, bars.volume)]
-    feats, _ = compute_features(*cols)
+    feats, _ = compute_features(*bars.feature_columns(start, n))
     rows = feats[-window:] if n else feats
     first = bars.dates[max(0, n - window)] if n else None
     return rows[np.isfinite(rows).all(axis=1)], first

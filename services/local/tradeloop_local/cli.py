@@ -1,29 +1,38 @@
-"""`tradeloop`: run the local stack (up, down, replay, ...), and trade from a terminal (trade_cli)."""
+"""`tradeloop`: run the local stack (up, down, status, replay, ...): the commands here; trading from a
+terminal (portfolio, orders, order, signals, controls) is trade_cli's, registered on the same parser."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
 
 from tradeloop_local.config import load_config
-from tradeloop_local.trade_cli import (
-    cmd_demo_script,
-    configure,
-    controls,
-    place,
-    show_orders,
-    show_portfolio,
-    show_targets,
-    signals,
-)
+from tradeloop_local.trade_cli import add_trade_commands, configure
 
 console = Console()
+
+
+def _delegate(module: str, function: str, takes_argv: bool = True) -> Callable[[list[str]], Any]:
+    """A subcommand served by another module's own parser, imported only when it runs."""
+    return lambda argv: getattr(importlib.import_module(module), function)(*([argv] if takes_argv else []))
+
+
+DELEGATED = {
+    "emulator": _delegate("tradeloop_local.emulator", "main"),
+    "fake-alpaca": _delegate("tradeloop_local.fake_alpaca", "main"),
+    "serve": _delegate("tradeloop_local.stackctl", "serve", takes_argv=False),
+    "replay": _delegate("tradeloop_local.replay", "main"),
+    "pipeline": _delegate("tradeloop_local.pipeline", "main"),
+    "openapi": _delegate("tradeloop_local.openapi", "main"),
+}
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -227,68 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lifecycle", action="store_true", help="also the bucket lifecycle rules (about 55 s more)")
     p.set_defaults(fn=cmd_terraform)
     sub.add_parser("urls", help="print the local URLs (dashboard last)").set_defaults(fn=cmd_urls)
-    api = argparse.ArgumentParser(add_help=False)
-    api.add_argument("--api", help="API base URL (default: $TRADELOOP_API_URL, else the local stack)")
-    api.add_argument(
-        "--sigv4",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="sign requests with SigV4 (default: for any API not on this machine)",
-    )
-    sub.add_parser("demo-script", parents=[api], help="place the demo order and show the portfolio").set_defaults(
-        fn=cmd_demo_script
-    )
-    sub.add_parser("portfolio", parents=[api], help="cash, equity, positions").set_defaults(fn=show_portfolio)
-    sub.add_parser(
-        "targets", parents=[api], help="each symbol's target beside what is held, within the band or why not"
-    ).set_defaults(fn=show_targets)
-    p = sub.add_parser("orders", parents=[api], help="the order blotter, newest first")
-    p.add_argument("--symbol")
-    p.add_argument("--status", choices=["PENDING", "FILLED", "REJECTED"])
-    p.add_argument("--limit", type=int, default=20)
-    p.set_defaults(fn=show_orders)
-    p = sub.add_parser("order", parents=[api], help="place a market order, e.g. `tradeloop order buy AAPL 10`")
-    p.add_argument("side", choices=["buy", "sell", "BUY", "SELL"])
-    p.add_argument("symbol")
-    p.add_argument("quantity", type=int)
-    p.add_argument("--key", help="client_order_id (idempotency key); random if omitted")
-    p.set_defaults(fn=place)
-    p = sub.add_parser("signals", parents=[api], help="the latest signal per symbol; --run runs the signal job first")
-    p.add_argument("--run", action="store_true", help="POST /signals/run (as the schedule would)")
-    p.add_argument("--as-of", help="decision time for --run, YYYY-MM-DD (default: now)")
-    p.set_defaults(fn=signals)
-    p = sub.add_parser("controls", parents=[api], help="show, or --state to set, the kill switch")
-    p.add_argument("--state", choices=["ACTIVE", "REDUCE_ONLY", "HALTED"])
-    p.set_defaults(fn=controls)
+    add_trade_commands(sub)
 
     raw = sys.argv[1:] if argv is None else argv
     # Subcommands that own their own argument parsing.
-    if raw and raw[0] == "emulator":
-        from tradeloop_local.emulator import main as emulator_main
-
-        emulator_main(raw[1:])
-        return 0
-    if raw and raw[0] == "fake-alpaca":
-        from tradeloop_local.fake_alpaca import main as fake_alpaca_main
-
-        return fake_alpaca_main(raw[1:])
-    if raw and raw[0] == "serve":
-        from tradeloop_local.stackctl import serve
-
-        serve()
-        return 0
-    if raw and raw[0] == "replay":
-        from tradeloop_local.replay import main as replay_main
-
-        return replay_main(raw[1:])
-    if raw and raw[0] == "pipeline":
-        from tradeloop_local.pipeline import main as pipeline_main
-
-        return pipeline_main(raw[1:])
-    if raw and raw[0] == "openapi":
-        from tradeloop_local.openapi import main as openapi_main
-
-        return openapi_main(raw[1:])
+    if raw and raw[0] in DELEGATED:
+        return int(DELEGATED[raw[0]](raw[1:]) or 0)
     args = parser.parse_args(raw)
     if hasattr(args, "api"):
         configure(args.api, args.sigv4)

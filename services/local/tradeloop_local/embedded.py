@@ -13,6 +13,7 @@ bootstrap, when Terraform cannot run) it says so and runs them as the administra
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -87,18 +88,32 @@ def stack_running(cfg: LocalConfig | None = None) -> bool:
         return False
 
 
-def reset_caches() -> None:
-    """Forget every cached setting, client and store in this process (it switched stacks)."""
-    from tradeloop_common.dal import reset_caches as reset_dal
+# The packages whose module-level caches hold what depends on the stack: settings, boto3 clients,
+# stores, the services' Dependencies (and a few file-backed facts, cheap to read again).
+CACHED_PACKAGES = (
+    "tradeloop_common",
+    "order_service",
+    "signal_service",
+    "portfolio_service",
+    "marketdata_service",
+    "dashboard",
+)
 
-    reset_dal()
-    for module in (
-        "order_service.logic.dependencies",
-        "signal_service.logic.dependencies",
-        "marketdata_service.logic.dependencies",
-    ):
-        if module in sys.modules:
-            sys.modules[module].get_dependencies.cache_clear()
+
+_CACHE_TYPE = type(functools.lru_cache(lambda: None))
+
+
+def reset_caches() -> None:
+    """Forget every cached setting, client, store and dependency set in this process (it switched
+    stacks): every ``functools`` cache defined at the top of a loaded module of CACHED_PACKAGES.
+    Found, not listed, so a cached factory added later is reset without anyone adding it here."""
+    for name, module in list(sys.modules.items()):
+        if module is None or name.partition(".")[0] not in CACHED_PACKAGES:
+            continue
+        for value in list(vars(module).values()):
+            # type(), not getattr/isinstance: a module may hold proxies (flask.request) that raise on access
+            if type(value) is _CACHE_TYPE and value.__module__ == name:
+                value.cache_clear()
 
 
 def use_admin(endpoint_url: str) -> None:

@@ -269,7 +269,8 @@ class Harness:
     def prepare(self) -> tuple[tuple[str, ...], list[date]]:
         """The account, its limits, the copies' bars, the queue's timeout; the symbols and sessions."""
         from tradeloop_common.calendar import get_calendar
-        from tradeloop_common.dal.bars import bars_key, parse_bars
+        from tradeloop_common.dal.bars import parse_bars
+        from tradeloop_common.layout import bars_key
 
         # The CASH item as the order service's store opens an account (dal.trading.open_account).
         self.ddb.put_item(

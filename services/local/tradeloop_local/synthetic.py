@@ -203,8 +203,7 @@ def universe_model(
     rows = []
     for i, text in enumerate(sample):
         b = parse_bars(f"S{i}", text)
-        cols = [np.array([float(v) for v in c]) for c in (b.open, b.high, b.low, b.close, b.volume)]
-        rows.append(compute_features(*cols)[0][LOOKBACK:])
+        rows.append(compute_features(*b.feature_columns())[0][LOOKBACK:])
     onnx = logistic_onnx(np.linspace(-0.4, 0.4, len(FEATURE_NAMES)), bias)
     return onnx, logistic_manifest(version, names, round(1.0 / len(names), 6), np.vstack(rows), onnx)
 
@@ -224,10 +223,10 @@ def write_folder(spec: UniverseSpec, folder: Path, log: Log = print) -> list[str
 
 
 def write_bucket(spec: UniverseSpec, bucket: str, log: Log = print, threads: int = 8) -> list[str]:
-    """Put every series at its place in the data bucket (``tradeloop_common.dal.bars.bars_key``),
+    """Put every series at its place in the data bucket (``tradeloop_common.layout.bars_key``),
     with the credentials of this process (the administrator's, for a local stack)."""
     from tradeloop_common.dal.aws import client
-    from tradeloop_common.dal.bars import bars_key
+    from tradeloop_common.layout import bars_key
 
     s3 = client("s3")
     names: list[str] = []

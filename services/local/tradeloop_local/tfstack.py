@@ -46,8 +46,9 @@ CONTRACTS = (
     "services/common/tradeloop_common/schedule.json",
     "services/common/tradeloop_common/calendars/XNYS.json",
 )
-# What Terraform writes in the root of the copy, and must survive a refresh of the sources.
-KEEP = {".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup"}
+# What Terraform writes in the root of the copy, and must survive a refresh of the sources. Not the
+# lock file: the root's committed .terraform.lock.hcl is copied in with the sources.
+KEEP = {".terraform", "terraform.tfstate", "terraform.tfstate.backup"}
 # Resources of envs/local the local runtime needs; the bars and the account are seeded afterwards.
 FAST_VARS = {
     # The provider waits about 55 s for lifecycle rules to settle in moto; nothing expires there.

@@ -224,3 +224,40 @@ def cmd_demo_script(_: argparse.Namespace) -> int:
     )
     show_portfolio(_)
     return 0
+
+
+def add_trade_commands(sub: Any) -> None:
+    """Register the trading commands on ``tradeloop``'s subparsers (each takes --api/--sigv4)."""
+    api = argparse.ArgumentParser(add_help=False)
+    api.add_argument("--api", help="API base URL (default: $TRADELOOP_API_URL, else the local stack)")
+    api.add_argument(
+        "--sigv4",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="sign requests with SigV4 (default: for any API not on this machine)",
+    )
+    sub.add_parser("demo-script", parents=[api], help="place the demo order and show the portfolio").set_defaults(
+        fn=cmd_demo_script
+    )
+    sub.add_parser("portfolio", parents=[api], help="cash, equity, positions").set_defaults(fn=show_portfolio)
+    sub.add_parser(
+        "targets", parents=[api], help="each symbol's target beside what is held, within the band or why not"
+    ).set_defaults(fn=show_targets)
+    p = sub.add_parser("orders", parents=[api], help="the order blotter, newest first")
+    p.add_argument("--symbol")
+    p.add_argument("--status", choices=["PENDING", "FILLED", "REJECTED"])
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(fn=show_orders)
+    p = sub.add_parser("order", parents=[api], help="place a market order, e.g. `tradeloop order buy AAPL 10`")
+    p.add_argument("side", choices=["buy", "sell", "BUY", "SELL"])
+    p.add_argument("symbol")
+    p.add_argument("quantity", type=int)
+    p.add_argument("--key", help="client_order_id (idempotency key); random if omitted")
+    p.set_defaults(fn=place)
+    p = sub.add_parser("signals", parents=[api], help="the latest signal per symbol; --run runs the signal job first")
+    p.add_argument("--run", action="store_true", help="POST /signals/run (as the schedule would)")
+    p.add_argument("--as-of", help="decision time for --run, YYYY-MM-DD (default: now)")
+    p.set_defaults(fn=signals)
+    p = sub.add_parser("controls", parents=[api], help="show, or --state to set, the kill switch")
+    p.add_argument("--state", choices=["ACTIVE", "REDUCE_ONLY", "HALTED"])
+    p.set_defaults(fn=controls)

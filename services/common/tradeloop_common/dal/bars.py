@@ -6,7 +6,7 @@ step's lookback, a mark, a fill at an open). A window is read from the *end* of 
 CSV with a ranged GET (rows are ascending, so the recent bars are its last bytes): the bytes read
 and parsed follow the lookback, not the length of the history, and there is no second copy of
 the data for the ingest, ``ml ingest``, the seeding or replay to keep in step (one home for the
-layout: ``bars_key``, ``BAR_COLUMNS``)."""
+layout: ``tradeloop_common.layout``)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from tradeloop_common.dal.aws import client, object_exists
 from tradeloop_common.errors import StoreError, UnknownSymbolError
+from tradeloop_common.layout import BARS_PREFIX, bars_key, symbol_of_bars_key
+from tradeloop_common.ohlcv import BAR_COLUMNS
 
-BARS_PREFIX = "bars/daily/"
-BAR_COLUMNS = ("date", "open", "high", "low", "close", "volume")
+if TYPE_CHECKING:
+    import numpy as np
+
 # A stored row is 45-70 bytes (6 decimals, whole shares): the first ranged read guesses this
 # many bytes per bar wanted and reads more only when it got too few.
 TAIL_BYTES_PER_BAR = 80
@@ -35,12 +39,15 @@ TAIL_BYTES_PER_BAR = 80
 READ_THREADS = 16
 
 
-def bars_key(symbol: str) -> str:
-    return f"{BARS_PREFIX}{symbol}.csv"
-
-
 @dataclass(frozen=True)
 class Bars:
+    """A symbol's stored bars as the services use them: exact Decimals, the prices orders fill at
+    and positions are valued at (money is never a float on the money path).
+
+    ``ml.dataset.Bars`` is the other type: float64 numpy arrays for training and backtests, with
+    what validation dropped. The two meet only in the model's features, which are floats on both
+    sides: :meth:`feature_columns` is the one conversion from these to those."""
+
     symbol: str
     dates: tuple[date, ...]
     open: tuple[Decimal, ...]
@@ -75,6 +82,15 @@ class Bars:
     def next_open(self, at: datetime | date) -> tuple[date, Decimal] | None:
         n = self.count_upto(at.date() if isinstance(at, datetime) else at)
         return (self.dates[n], self.open[n]) if n < len(self.dates) else None
+
+    def feature_columns(self, start: int = 0, stop: int | None = None) -> tuple[np.ndarray, ...]:
+        """open, high, low, close, volume of bars ``[start:stop]`` as float64 arrays, in the order
+        ``tradeloop_common.features.compute_features`` takes them (as ``ml.dataset.Bars`` holds them)."""
+        import numpy as np  # only the signal service computes features: the others load no numpy
+
+        window = slice(start, stop)
+        columns = (self.open, self.high, self.low, self.close, self.volume)
+        return tuple(np.array([float(v) for v in c[window]], dtype=np.float64) for c in columns)
 
 
 def parse_bars(symbol: str, text: str) -> Bars:
@@ -248,9 +264,9 @@ class BarsRepository:
         found: list[str] = []
         for page in paginator.paginate(Bucket=self._bucket, Prefix=BARS_PREFIX):
             for obj in page.get("Contents", []):
-                name = obj["Key"][len(BARS_PREFIX) :]
-                if name.endswith(".csv"):
-                    found.append(name[: -len(".csv")])
+                symbol = symbol_of_bars_key(obj["Key"])
+                if symbol:
+                    found.append(symbol)
         return sorted(found)
 
 
@@ -290,5 +306,5 @@ class BarsWriter:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
-                raise BarsConflict(f"bars/daily/{symbol}.csv changed while it was being appended to") from exc
+                raise BarsConflict(f"{bars_key(symbol)} changed while it was being appended to") from exc
             raise StoreError(f"writing bars for {symbol} failed: {exc}") from exc

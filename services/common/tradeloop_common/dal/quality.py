@@ -1,4 +1,5 @@
-"""Quality reports and corrections, beside the data: ``quality/`` in the data bucket.
+"""Quality reports and corrections, beside the data: ``quality/`` in the data bucket (keys:
+``tradeloop_common.layout``).
 
 - ``quality/latest.json``: the report of the latest ingest (what ``GET /marketdata/quality`` serves);
 - ``quality/sessions/<YYYY-MM-DD>.json``: the market-data service's ingest of that session;
@@ -10,31 +11,14 @@ A report is written only when its content changed, so re-running a session write
 
 from __future__ import annotations
 
-import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from tradeloop_common.dal.aws import client, object_exists
 from tradeloop_common.errors import NotFoundError, StoreError
-
-QUALITY_PREFIX = "quality/"
-LATEST_KEY = f"{QUALITY_PREFIX}latest.json"
-
-
-def session_key(session: str) -> str:
-    return f"{QUALITY_PREFIX}sessions/{session}.json"
-
-
-def cli_report_key(source: str, at: datetime | None = None) -> str:
-    return f"{QUALITY_PREFIX}reports/{(at or datetime.now(UTC)):%Y%m%dT%H%M%SZ}-{source}.json"
-
-
-def correction_key(symbol: str, day: str, record: dict[str, Any]) -> str:
-    digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{QUALITY_PREFIX}corrections/{symbol}/{day}-{digest}.json"
+from tradeloop_common.layout import QUALITY_LATEST_KEY
 
 
 def _body(document: dict[str, Any]) -> bytes:
@@ -73,7 +57,7 @@ class QualityStore:
         return None if body is None else dict(json.loads(body))
 
     def latest(self) -> dict[str, Any]:
-        body = self._get(LATEST_KEY)
+        body = self._get(QUALITY_LATEST_KEY)
         if body is None:
             raise NotFoundError(
                 "no quality report yet: nothing was ingested since quality reports exist",

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from botocore.exceptions import ClientError
 
 from tradeloop_common.dal.aws import client
 from tradeloop_common.errors import StoreError
+from tradeloop_common.layout import latest_key, pointer_fields, version_key
 from tradeloop_common.settings import get_settings
 
 
-def latest_key(model_name: str) -> str:
-    return f"models/{model_name}/LATEST"
-
-
-def version_key(model_name: str, version: str, filename: str) -> str:
-    return f"models/{model_name}/{version}/{filename}"
-
-
-def _pointer_fields(text: str) -> dict[str, Any]:
-    text = text.strip()
-    if text.startswith("{"):  # a JSON pointer {"version": ...} is accepted as well as a bare version
-        data = json.loads(text)
-        return data if isinstance(data, dict) else {}
-    return {"version": text}
-
-
 def _parse_pointer(text: str) -> str | None:
-    return str(_pointer_fields(text).get("version") or "") or None
+    return str(pointer_fields(text).get("version") or "") or None
 
 
 def read_live_version(bucket: str, model_name: str) -> str | None:
@@ -82,7 +65,7 @@ class ModelStore:
                 return None
             raise StoreError(f"reading {latest_key(self.model_name)} failed: {code}") from exc
         try:
-            fields = _pointer_fields(obj["Body"].read().decode())
+            fields = pointer_fields(obj["Body"].read().decode())
         except (ValueError, UnicodeDecodeError):
             fields = {}
         return LivePointer(

@@ -25,9 +25,9 @@ from marketdata_service.logic.providers import ProviderError
 from marketdata_service.logic.universe import ingest_universe
 from tradeloop_common.calendar import CalendarRangeError
 from tradeloop_common.clock import iso
-from tradeloop_common.dal.bars import BarsConflict, bars_key, parse_bars
-from tradeloop_common.dal.quality import LATEST_KEY, correction_key, session_key
+from tradeloop_common.dal.bars import BarsConflict, parse_bars
 from tradeloop_common.errors import ConfigurationError
+from tradeloop_common.layout import QUALITY_LATEST_KEY, bars_key, correction_key, quality_session_key
 from tradeloop_common.observability import logger
 from tradeloop_common.ohlcv import BAR_COLUMNS, Bar, IngestError, RawRow, check_values, finish, symbol_error
 from tradeloop_common.quality import assess
@@ -223,7 +223,7 @@ def ingest_session(session: date, deps: Dependencies) -> dict[str, Any]:
     report["complete"] = not report["missing"]
     # A rerun that found nothing new keeps the session's report as it was (which says what was
     # appended when it was): re-running a session writes nothing.
-    previous: dict[str, Any] | None = deps.quality.get(session_key(session.isoformat()))
+    previous: dict[str, Any] | None = deps.quality.get(quality_session_key(session.isoformat()))
     unchanged = (
         previous is not None
         and report["appended"] == 0
@@ -233,8 +233,8 @@ def ingest_session(session: date, deps: Dependencies) -> dict[str, Any]:
     if unchanged and previous is not None:  # (unchanged implies it; said again for the type checker)
         report = {**previous, "rerun": True}
     else:
-        deps.quality.put_if_changed(session_key(session.isoformat()), report)
-        deps.quality.put_if_changed(LATEST_KEY, report)
+        deps.quality.put_if_changed(quality_session_key(session.isoformat()), report)
+        deps.quality.put_if_changed(QUALITY_LATEST_KEY, report)
     logger.info(
         "session ingested",
         extra={k: report[k] for k in ("session", "provider", "appended", "corrections", "missing", "complete")},

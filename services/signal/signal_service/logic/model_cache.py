@@ -20,6 +20,7 @@ from typing import Any
 from tradeloop_common.clock import parse_as_of
 from tradeloop_common.dal.registry import LivePointer, ModelStore
 from tradeloop_common.errors import StoreError
+from tradeloop_common.layout import latest_key
 from tradeloop_common.observability import logger
 from tradeloop_common.predictor import PARITY_TOLERANCE, OnnxPredictor
 
@@ -120,9 +121,9 @@ class ModelCache:
     def _load(self, pointer: LivePointer | None, now: float) -> LiveModel:
         name = self._store.model_name
         if pointer is None:
-            return LiveModel(None, None, None, None, f"no live model: models/{name}/LATEST does not exist", now)
+            return LiveModel(None, None, None, None, f"no live model: {latest_key(name)} does not exist", now)
         if not pointer.version:
-            return LiveModel(None, pointer.etag, None, None, f"models/{name}/LATEST names no version", now)
+            return LiveModel(None, pointer.etag, None, None, f"{latest_key(name)} names no version", now)
         version = pointer.version
         try:
             manifest_bytes = self._store.read(version, "manifest.json")

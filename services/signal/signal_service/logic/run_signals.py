@@ -27,8 +27,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-
 from signal_service.logic.dependencies import Dependencies
 from signal_service.logic.health import model_health
 from signal_service.logic.model_cache import LiveModel
@@ -84,9 +82,7 @@ def _probability(model: LiveModel, bars: Bars, as_of: datetime) -> float:
     need = model.predictor.bars_needed
     if n < need:
         raise ValueError(f"{bars.symbol} has {n} bars up to {as_of.date()}, the model needs {need}")
-    window = slice(n - need, n)
-    cols = (bars.open, bars.high, bars.low, bars.close, bars.volume)
-    return model.predictor.predict_last(*(np.array([float(v) for v in c[window]]) for c in cols))
+    return model.predictor.predict_last(*bars.feature_columns(n - need, n))
 
 
 Verdict = float | str  # a probability to trade on, or why the symbol HOLDs

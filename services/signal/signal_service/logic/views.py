@@ -16,6 +16,7 @@ from signal_service.models.output import (
 from tradeloop_common.dal.registry import ArtifactMissingError, LivePointer
 from tradeloop_common.drift import thresholds
 from tradeloop_common.errors import NotFoundError
+from tradeloop_common.layout import latest_key
 
 URL_EXPIRES_SECONDS = 3600
 NO_MODEL_FIX = "publish and promote one: `make train-and-publish` (or `python -m ml train-and-publish`)"
@@ -34,7 +35,7 @@ def current_model(deps: Dependencies) -> CurrentModel:
     pointer = deps.models.live()
     if not isinstance(pointer, LivePointer) or not pointer.version:
         raise NotFoundError(
-            f"no live model: models/{name}/LATEST does not exist in the models bucket",
+            f"no live model: {latest_key(name)} does not exist in the models bucket",
             [{"field": "model", "fix": NO_MODEL_FIX}],
         )
     try:
