@@ -2,7 +2,7 @@
 # The services and their permissions: written once, here
 #
 # envs/aws deploys these functions with these roles; the embedded mode runs each handler with
-# the credentials of the same role (tradeloop_local.iam), and the emulator enforces its policy.
+# the credentials of the same role (tradeloop_local.emulator_iam), and the emulator enforces its policy.
 # A grant missing here fails locally with AccessDenied, as it would in AWS.
 ################################################################################
 
