@@ -2,7 +2,7 @@
 ``tradeloop_common.dal.trading.DynamoTradingStore`` and ``tradeloop_common.dal.controls.ControlsStore``,
 without AWS, so its branches (duplicate, conflict, insufficient cash, a controls version change)
 are unit-tested in milliseconds. ``fakes.contract`` runs the same scenarios against these and,
-in tests/integration/test_store_contract.py, against the DynamoDB stores in the emulator.
+in tests/integration/test_dynamodb_stores_contract.py, against the DynamoDB stores in the emulator.
 
 What the fakes keep from DynamoDB, item for item:
 - each write of ``commit_fill``/``put_pending``/``fill_pending``/``close_pending`` is one

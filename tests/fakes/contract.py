@@ -1,6 +1,6 @@
 """The trading store's contract, as scenarios any ``TradingStore`` (with the ``ControlsStore`` its
-guards check) must pass: the in-memory fakes in tests/unit/test_store_contract.py, the DynamoDB
-stores in the emulator in tests/integration/test_store_contract.py. Each scenario opens its own
+guards check) must pass: the in-memory fakes in tests/unit/test_fake_stores_contract.py, the DynamoDB
+stores in the emulator in tests/integration/test_dynamodb_stores_contract.py. Each scenario opens its own
 account (``account_id``), so it runs against a shared table as well as an empty fake."""
 
 from __future__ import annotations

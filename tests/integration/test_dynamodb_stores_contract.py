@@ -1,5 +1,5 @@
 """The DynamoDB trading and controls stores, in the emulator, pass the scenarios of fakes.contract:
-the contract the in-memory fakes of the unit tests are held to (tests/unit/test_store_contract.py).
+the contract the in-memory fakes of the unit tests are held to (tests/unit/test_fake_stores_contract.py).
 Each scenario opens an account of its own, so nothing of the shared paper account is touched."""
 
 from __future__ import annotations

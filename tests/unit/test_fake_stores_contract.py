@@ -1,5 +1,5 @@
 """The in-memory trading and controls stores keep the DynamoDB stores' contract: the scenarios of
-fakes.contract, which tests/integration/test_store_contract.py runs against the emulator."""
+fakes.contract, which tests/integration/test_dynamodb_stores_contract.py runs against the emulator."""
 
 from __future__ import annotations
 
