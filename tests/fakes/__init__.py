@@ -75,19 +75,7 @@ class InMemoryControlsStore(ControlsStore):
                 update={"version": expected_version + 1, "changed_by": actor, "reason": reason}, deep=True
             )
             self._items[account_id] = new
-            self._changes.append(
-                ControlsChange(
-                    account_id=account_id,
-                    version=new.version,
-                    at=controls.updated_at,
-                    actor=actor,
-                    reason=reason,
-                    old_state=old.trading_state,
-                    new_state=new.trading_state,
-                    old_limits=old.limits,
-                    new_limits=new.limits,
-                )
-            )
+            self._changes.append(ControlsChange.between(account_id, old, new, controls.updated_at, actor, reason))
             return new.model_copy(deep=True)
 
     def history(self, account_id: str, limit: int = 100) -> list[ControlsChange]:

@@ -84,17 +84,7 @@ class ControlsStore:
             put["ExpressionAttributeValues"] = to_item({":v": expected_version})
         items: list[dict[str, Any]] = [{"Put": put}]
         if self._history:
-            change = ControlsChange(
-                account_id=account_id,
-                version=new.version,
-                at=controls.updated_at,
-                actor=actor,
-                reason=reason,
-                old_state=old.trading_state,
-                new_state=new.trading_state,
-                old_limits=old.limits,
-                new_limits=new.limits,
-            )
+            change = ControlsChange.between(account_id, old, new, controls.updated_at, actor, reason)
             record = {
                 **change.model_dump(mode="json", exclude={"old_limits", "new_limits"}),
                 "item": f"{HISTORY_PREFIX}{iso(controls.updated_at)}#{new.version:08d}",

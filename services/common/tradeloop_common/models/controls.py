@@ -89,3 +89,20 @@ class ControlsChange(BaseModel):
     new_state: TradingState
     old_limits: RiskLimits
     new_limits: RiskLimits
+
+    @classmethod
+    def between(
+        cls, account_id: str, old: Controls, new: Controls, at: datetime, actor: str, reason: str | None
+    ) -> ControlsChange:
+        """The record of ``old`` becoming ``new`` (version and values from them)."""
+        return cls(
+            account_id=account_id,
+            version=new.version,
+            at=at,
+            actor=actor,
+            reason=reason,
+            old_state=old.trading_state,
+            new_state=new.trading_state,
+            old_limits=old.limits,
+            new_limits=new.limits,
+        )
