@@ -105,6 +105,7 @@ class InMemoryTradingStore(TradingStore):
         self.lock = controls.lock if controls else threading.RLock()
         self._orders: dict[str, Order] = {}
         self._cash: dict[str, dict[str, Decimal]] = {}
+        self._versions: dict[str, int] = {}  # the CASH item's version: every money write adds 1
         self._positions: dict[tuple[str, str], Position] = {}
         self._reconciliations: dict[tuple[str, date], Reconciliation] = {}
 
@@ -163,6 +164,7 @@ class InMemoryTradingStore(TradingStore):
             if account_id in self._cash:
                 return False
             self._cash[account_id] = {"cash": cash, "available": cash, "reserved": Decimal(0), "opening_cash": cash}
+            self._versions[account_id] = 0
             return True
 
     def get_cash(self, account_id: str) -> Decimal | None:
@@ -173,7 +175,7 @@ class InMemoryTradingStore(TradingStore):
     def get_cash_state(self, account_id: str) -> CashState | None:
         with self.lock:
             row = self._cash.get(account_id)
-            return CashState(**row) if row else None
+            return CashState(**row, version=self._versions[account_id]) if row else None
 
     def get_position(self, account_id: str, symbol: str) -> Position:
         with self.lock:
@@ -282,6 +284,7 @@ class InMemoryTradingStore(TradingStore):
         row["cash"] += cash_delta
         row["available"] += available_delta
         row["reserved"] += cash_delta - available_delta
+        self._versions[account_id] += 1
 
     def _move_position(self, order: Order, effect: FillEffect, before: Position) -> None:
         key = (order.account_id, order.symbol)

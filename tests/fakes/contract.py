@@ -223,6 +223,30 @@ def fill_at_open(store: TradingStore, controls: ControlsStore, account_id: str) 
     assert stored is not None and stored.status is OrderStatus.FILLED and stored.filled_quantity == 5
 
 
+def money_writes_move_the_version(store: TradingStore, controls: ControlsStore, account_id: str) -> None:
+    """Every write that moves money moves the CASH item's version, and only those: what lets a
+    reader (the reconciliation) know that nothing moved between two of its reads."""
+    store.open_account(account_id, Decimal("1000"))
+    seen = [_cash(store, account_id).version]
+
+    def moved() -> bool:
+        seen.append(_cash(store, account_id).version)
+        return seen[-1] > seen[-2]
+
+    pending = _pending_buy(account_id, 2, Decimal("200"))
+    assert store.put_pending(pending) is CommitOutcome.COMMITTED and moved()
+    assert store.put_pending(pending) is CommitOutcome.DUPLICATE and not moved()
+    closed = pending.model_copy(update={"status": OrderStatus.CANCELLED, "reason": "contract"})
+    assert store.close_pending(closed) is CommitOutcome.COMMITTED and moved()
+    assert store.close_pending(closed) is CommitOutcome.NOT_PENDING and not moved()
+    order, before, effect = filled(store, account_id, Side.BUY, 2, Decimal("100"))
+    assert store.commit_fill(order, effect, before) is CommitOutcome.COMMITTED and moved()
+    too_big, before, effect = filled(store, account_id, Side.BUY, 50, Decimal("100"))
+    assert store.commit_fill(too_big, effect, before) is CommitOutcome.INSUFFICIENT_CASH and not moved()
+    rejected = _order(account_id, Side.BUY, 1, OrderStatus.REJECTED, reason="contract")
+    assert store.put_new_order(rejected) and not moved()  # a rejection moves no money
+
+
 SCENARIOS: dict[str, Callable[[TradingStore, ControlsStore, str], None]] = {
     f.__name__: f
     for f in (
@@ -235,5 +259,6 @@ SCENARIOS: dict[str, Callable[[TradingStore, ControlsStore, str], None]] = {
         insufficient_cash,
         reservations,
         fill_at_open,
+        money_writes_move_the_version,
     )
 }

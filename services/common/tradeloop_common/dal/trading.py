@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -42,6 +42,9 @@ class CashState:
     available: Decimal
     reserved: Decimal
     opening_cash: Decimal
+    # Every write that moves money (a fill, a reservation, its release) moves this too: two reads
+    # with the same version saw no such write between them. A counter, not part of the value.
+    version: int = field(default=0, compare=False)
 
 
 class TradingStore(ABC):
@@ -320,6 +323,7 @@ class DynamoTradingStore(TradingStore):
             available=Decimal(data.get("available", cash)),
             reserved=Decimal(data.get("reserved", 0)),
             opening_cash=Decimal(data.get("opening_cash", cash)),
+            version=as_int(data.get("version", 0)),
         )
 
     def put_reconciliation(self, result: Reconciliation) -> None:

@@ -8,10 +8,18 @@ decides (``counterpart``):
 
 A difference is stored (the accounts table, ``RECON#<session>``) and counted in a metric the
 alarm watches; any position difference, or cash off by more than ``HALT_CASH_DIFFERENCE``, sets
-the kill switch to HALTED by itself: trading on a book nobody can explain is not safe."""
+the kill switch to HALTED by itself: trading on a book nobody can explain is not safe.
+
+Both sides are read as of one moment. The order function may be placing a rebalance, or a manual
+order filling, while this runs; every such write moves the CASH item's version, so the book and
+the ledger are compared only when that version was the same before and after reading them (a
+difference between reads of two moments is no difference: `make reliability` once halted on one).
+A difference found is looked at again after a pause (the order indexes the ledger reads are
+eventually consistent in DynamoDB), and only one still there is a verdict."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,12 +27,17 @@ from decimal import Decimal
 from order_service.brokers.base import BrokerAccount
 from order_service.logic.context import Dependencies
 from order_service.logic.controls import set_state_by_rule
+from tradeloop_common.dal.trading import CashState
+from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Difference, Fill, Order, OrderStatus, Reconciliation, Side, TradingState
 from tradeloop_common.money import cents
 from tradeloop_common.observability import logger
 
 HALT_CASH_DIFFERENCE = Decimal("1.00")
 PAGE = 500
+READ_ATTEMPTS = 5  # reads of the book until one saw no money move under it
+READ_PAUSE_SECONDS = 0.2  # between reads that saw a write, times the attempt
+RECHECK_SECONDS = 1.0  # before a difference found is looked at again
 
 
 @dataclass(frozen=True)
@@ -83,26 +96,10 @@ def broker_side(account: BrokerAccount, deps: Dependencies) -> Counterpart:
 
 
 def reconcile(session: date, deps: Dependencies) -> Reconciliation:
-    expected = counterpart(deps)
-    state = deps.store.get_cash_state(deps.account_id)
-    held = {p.symbol: p.quantity for p in deps.store.get_positions(deps.account_id)}
-    differences = []
-    if state is not None:
-        compared = [("cash", state.cash, expected.cash)]
-        if expected.reserved is not None:
-            compared += [
-                ("reserved", state.reserved, expected.reserved),
-                ("available", state.available, expected.cash - expected.reserved),
-            ]
-        for what, ours, theirs in compared:
-            if cents(ours) != cents(theirs):
-                differences.append(Difference(what=what, ours=cents(ours), theirs=cents(theirs)))
-    for symbol in sorted(set(held) | set(expected.positions)):
-        ours_qty, theirs_qty = held.get(symbol, 0), expected.positions.get(symbol, 0)
-        if ours_qty != theirs_qty:
-            differences.append(
-                Difference(what=f"position:{symbol}", ours=Decimal(ours_qty), theirs=Decimal(theirs_qty))
-            )
+    differences = _differences(deps)
+    if differences:
+        time.sleep(RECHECK_SECONDS)
+        differences = _differences(deps)
     result = Reconciliation(
         account_id=deps.account_id,
         session=session,
@@ -123,6 +120,44 @@ def reconcile(session: date, deps: Dependencies) -> Reconciliation:
             },
         )
     return result
+
+
+def _differences(deps: Dependencies) -> list[Difference]:
+    expected, state, held = _quiet_read(deps)
+    differences = []
+    if state is not None:
+        compared = [("cash", state.cash, expected.cash)]
+        if expected.reserved is not None:
+            compared += [
+                ("reserved", state.reserved, expected.reserved),
+                ("available", state.available, expected.cash - expected.reserved),
+            ]
+        for what, ours, theirs in compared:
+            if cents(ours) != cents(theirs):
+                differences.append(Difference(what=what, ours=cents(ours), theirs=cents(theirs)))
+    for symbol in sorted(set(held) | set(expected.positions)):
+        ours_qty, theirs_qty = held.get(symbol, 0), expected.positions.get(symbol, 0)
+        if ours_qty != theirs_qty:
+            differences.append(
+                Difference(what=f"position:{symbol}", ours=Decimal(ours_qty), theirs=Decimal(theirs_qty))
+            )
+    return differences
+
+
+def _quiet_read(deps: Dependencies) -> tuple[Counterpart, CashState | None, dict[str, int]]:
+    """The counterpart, the CASH item and the positions, read with no money write in between."""
+    for attempt in range(READ_ATTEMPTS):
+        before = deps.store.get_cash_state(deps.account_id)
+        expected = counterpart(deps)
+        held = {p.symbol: p.quantity for p in deps.store.get_positions(deps.account_id)}
+        after = deps.store.get_cash_state(deps.account_id)
+        if (before.version if before else None) == (after.version if after else None):
+            return expected, after, held
+        time.sleep(READ_PAUSE_SECONDS * (attempt + 1))
+    raise StoreError(
+        f"the account {deps.account_id} kept changing during {READ_ATTEMPTS} reads for its reconciliation; "
+        "run the fill step again"
+    )
 
 
 def _must_halt(differences: list[Difference]) -> bool:
