@@ -49,6 +49,7 @@ def aapl() -> Bars:
     return sample_bars("AAPL")
 
 
+@pytest.mark.slow  # vectorbt compiles with numba on first use (5 s): in `make test`, not `make test-unit`
 @pytest.mark.parametrize(
     ("kind", "costs"),
     [

@@ -87,6 +87,7 @@ def _run(world: OutOfSample, spec: GateSpec, seed: int) -> list[dict[str, Any]]:
     return tests
 
 
+@pytest.mark.slow  # 400 simulated worlds (3 s): in `make test`, not `make test-unit`
 def test_each_test_holds_its_level_when_the_best_of_two_candidates_is_picked() -> None:
     # Given 120 worlds in which no model has skill, and the better-looking candidate picked each time
     rng = np.random.default_rng(5)

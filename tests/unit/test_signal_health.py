@@ -134,6 +134,7 @@ def test_a_model_published_before_monitoring_trades_and_keeps_no_health_record(b
     assert deps.health.records == {}
 
 
+@pytest.mark.slow  # a year of backtests over the universe (2.5 s): in `make test`, not `make test-unit`
 def test_the_live_execution_backtest_holds_the_same_entries(bars: dict[str, Bars]) -> None:
     # Given a drift that halts on some days of 2012 and not on others
     onnx, manifest = _manifest(bars, shift_sd=0.5)

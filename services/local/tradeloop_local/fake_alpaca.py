@@ -477,7 +477,9 @@ class FakeAlpacaServer:
 def start_fake_alpaca(port: int = 0, state: FakeAlpaca | None = None) -> FakeAlpacaServer:
     state = state or FakeAlpaca()
     server = make_server("127.0.0.1", port, create_app(state), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="fake-alpaca", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-alpaca", daemon=True
+    )
     thread.start()
     return FakeAlpacaServer(state, server, thread)
 

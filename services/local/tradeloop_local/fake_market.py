@@ -138,7 +138,9 @@ class FakeMarket:
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeMarket:
         self._server = make_server(host, port, self, threaded=True)
-        threading.Thread(target=self._server.serve_forever, name="fake-market", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-market", daemon=True
+        ).start()
         return self
 
     @property

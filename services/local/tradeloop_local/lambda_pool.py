@@ -6,11 +6,13 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import sys
 import threading
 import time
 import traceback
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -21,6 +23,7 @@ SERVICE_HANDLERS = {
     "marketdata": "marketdata_service.main.lambda_handler",
 }
 TIMEOUT_SECONDS = 30
+START_GRACE_SECONDS = 5  # an instance's cold start (imports) is not the function's time
 
 _handler: Any = None
 _function_name = ""
@@ -66,6 +69,16 @@ def _invoke(event: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "result": _handler(event, LocalLambdaContext(_function_name))}
     except Exception as exc:  # the runtime reports a function error; it does not crash the instance
         return {"ok": False, "error": type(exc).__name__, "message": str(exc), "trace": traceback.format_exc()}
+    finally:
+        _drop_unpublished_metrics()
+
+
+def _drop_unpublished_metrics() -> None:
+    """Powertools with POWERTOOLS_METRICS_DISABLED never clears what a handler added, and prints it
+    all at the 100th value (an EMF blob in the middle of `make reliability`'s output)."""
+    observability = sys.modules.get("tradeloop_common.observability")
+    if observability is not None and os.environ.get("POWERTOOLS_METRICS_DISABLED") == "true":
+        observability.metrics.clear_metrics()
 
 
 class FunctionError(RuntimeError):
@@ -75,8 +88,9 @@ class FunctionError(RuntimeError):
 
 
 class LambdaPool:
-    def __init__(self, service: str, env: dict[str, str], concurrency: int = 2) -> None:
+    def __init__(self, service: str, env: dict[str, str], concurrency: int = 2, handler: str | None = None) -> None:
         self.service = service
+        self._handler_path = handler or SERVICE_HANDLERS[service]
         self._env = {
             **env,
             "POWERTOOLS_SERVICE_NAME": service,
@@ -93,7 +107,7 @@ class LambdaPool:
             max_workers=self._concurrency,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(SERVICE_HANDLERS[self.service], self._env, f"tradeloop-{self.service}"),
+            initargs=(self._handler_path, self._env, f"tradeloop-{self.service}"),
         )
 
     def warm(self) -> None:
@@ -104,17 +118,31 @@ class LambdaPool:
 
     def invoke(self, event: dict[str, Any], timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
         try:
-            payload = self._executor.submit(_invoke, event).result(timeout=timeout + 5)
+            payload = self._executor.submit(_invoke, event).result(timeout=timeout + START_GRACE_SECONDS)
         except BrokenProcessPool:
             # An instance died (e.g. killed): Lambda would start a fresh one.
             self._executor = self._new_executor()
             raise
+        except FuturesTimeout:
+            # Lambda ends a timed-out invocation with its instance. One left running here kept
+            # writing beside the retry of its own batch (an SQS batch is redelivered after a
+            # function error), which no AWS deployment can do. The pool's other instances go too.
+            self._stop_instances()
+            raise FunctionError(
+                {"error": "TaskTimedOut", "message": f"the invocation timed out after {timeout:g} s", "trace": ""}
+            ) from None
         if not payload["ok"]:
             raise FunctionError(payload)
         return payload["result"]
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _stop_instances(self) -> None:
+        executor, self._executor = self._executor, self._new_executor()
+        for process in list(getattr(executor, "_processes", {}).values()):  # no public way to end a running task
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _noop() -> None:
