@@ -16,7 +16,8 @@ Models bucket:
 Symbols are tickers in upper case (``models.types.SYMBOL_PATTERN``); the key upper-cases what it
 is given, so ``aapl`` typed at a CLI and ``AAPL`` from the API name the same object. The IAM
 policies of ``terraform/modules/stack/services.tf`` grant these prefixes (``bars/*``,
-``models/<name>/LATEST``): change both together. Pure: no I/O here.
+``models/<name>/LATEST``) as literal patterns: change both together
+(``tests/unit/test_iam_grants_match_layout.py`` fails when they part). Pure: no I/O here.
 """
 
 from __future__ import annotations
