@@ -1,14 +1,7 @@
-"""Walk-forward evaluation: expanding window, purged, K folds; classification + the policy's book after costs.
-
-Every number here is out of sample: fold k trains on dates before its test block (minus a
-purge gap >= the label horizon) and predicts the block. Candidate selection and the
-promotion gate (``ml.gate``) read only these numbers.
-
-Folds are cut on the dates every symbol shares (the intersection of their date ranges), so each
-test block scores every symbol of the universe, and no symbol is tested before it has history to
-train on. Training also uses each symbol's earlier history (before the common span), which is
-causal: it ends before the test block like everything else.
-"""
+"""Walk-forward evaluation: every candidate fitted fold by fold (``ml.splits``), its
+out-of-sample probabilities scored (``ml.metrics``) and traded by the policy after costs
+(``ml.oos_books``), beside buy-and-hold; then selection and the promotion gate (``ml.gate``),
+which read only these out-of-sample numbers."""
 
 from __future__ import annotations
 
@@ -19,151 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from ml.backtest import backtest, buy_and_hold, performance
 from ml.config import TrainConfig
 from ml.dataset import Bars
 from ml.features import Samples
 from ml.gate import OutOfSample, select_and_gate
 from ml.leakage import permutation_importance
+from ml.metrics import calibration_curve, classification_metrics
 from ml.modeling.train import KERAS_CANDIDATES, Fitted, fit_candidate
-from ml.portfolio import PortfolioCurve, policy_backtest
+from ml.oos_books import book_metrics, fold_backtest, oos_book, symbol_metrics
+from ml.portfolio import PortfolioCurve
+from ml.splits import Split, data_coverage, walk_forward_splits
 from ml.trading_policy import TradingPolicy
 
 Log = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Split:
-    fold: int
-    train: np.ndarray  # sample indices
-    test: np.ndarray
-    test_start: str
-    test_end: str
-    train_end: str
-
-
-def common_dates(samples: Samples) -> np.ndarray:
-    """Dates on which every symbol has a sample."""
-    per_symbol = [samples.dates[samples.symbols == s] for s in np.unique(samples.symbols)]
-    common = per_symbol[0]
-    for d in per_symbol[1:]:
-        common = np.intersect1d(common, d)
-    return np.unique(common)
-
-
-def walk_forward_splits(samples: Samples, folds: int, min_train_frac: float, purge: int) -> list[Split]:
-    """Expanding-window splits on the dates all symbols share.
-
-    Test blocks tile the common dates after the first ``min_train_frac`` of them; fold k trains
-    on every labelled row (any symbol, any earlier date) before its block except the last
-    ``purge`` common dates, whose labels would read bars inside the test block.
-    """
-    common = common_dates(samples)
-    n = len(common)
-    first = int(n * min_train_frac)
-    if folds < 1 or first <= purge or n - first < folds:
-        raise ValueError(
-            f"not enough dates shared by all symbols ({n}) for {folds} folds after {min_train_frac:.0%} warm-up"
-        )
-    bounds = np.linspace(first, n, folds + 1).astype(int)
-    splits = []
-    for k in range(folds):
-        a, b = bounds[k], bounds[k + 1]
-        train_cut = common[a - purge]  # train on dates strictly before this one
-        train = np.flatnonzero((samples.dates < train_cut) & samples.labeled)
-        test = np.flatnonzero((samples.dates >= common[a]) & (samples.dates <= common[b - 1]))
-        splits.append(Split(k + 1, train, test, str(common[a]), str(common[b - 1]), str(samples.dates[train].max())))
-    return splits
-
-
-def classification_metrics(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str, float]:
-    from sklearn.metrics import log_loss, roc_auc_score
-
-    mask = ~np.isnan(y)
-    y, p = y[mask].astype(int), np.clip(p[mask], 1e-7, 1 - 1e-7)
-    if len(y) == 0:
-        return {"n": 0}
-    two_classes = len(np.unique(y)) == 2
-    edges = np.linspace(0, 1, bins + 1)
-    which = np.clip(np.digitize(p, edges) - 1, 0, bins - 1)
-    ece = sum(
-        abs(p[which == i].mean() - y[which == i].mean()) * (which == i).mean()
-        for i in range(bins)
-        if (which == i).any()
-    )
-    return {
-        "n": int(len(y)),
-        "auc": float(roc_auc_score(y, p)) if two_classes else float("nan"),
-        "accuracy": float(((p > 0.5) == y).mean()),
-        "log_loss": float(log_loss(y, p, labels=[0, 1])),
-        "brier": float(np.mean((p - y) ** 2)),
-        "ece": float(ece),
-        "base_rate": float(y.mean()),
-        "mean_prob": float(p.mean()),
-    }
-
-
-def calibration_curve(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str, list[float]]:
-    mask = ~np.isnan(y)
-    y, p = y[mask], p[mask]
-    # Quantile bins: model probabilities crowd near the base rate, fixed bins would be empty.
-    edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1))) if len(p) else np.array([0.0, 1.0])
-    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
-    out: dict[str, list[float]] = {"mean_predicted": [], "fraction_positive": [], "count": []}
-    for i in range(len(edges) - 1):
-        m = which == i
-        if m.any():
-            out["mean_predicted"].append(float(p[m].mean()))
-            out["fraction_positive"].append(float(y[m].mean()))
-            out["count"].append(float(m.sum()))
-    return out
-
-
-def oos_book(
-    samples: Samples, bars: dict[str, Bars], rows: np.ndarray, prob: np.ndarray | None, policy: TradingPolicy
-) -> PortfolioCurve:
-    """The policy's book over the out-of-sample rows (``ml.portfolio``); ``prob`` aligned with
-    ``rows``, or None for buy-and-hold (the same weights, always long)."""
-    dates = np.unique(samples.dates[rows])
-    symbols = policy.universe
-    day = np.searchsorted(dates, samples.dates[rows])
-    col = np.searchsorted(np.array(symbols), samples.symbols[rows])
-    open_, close, p = (np.full((len(dates), len(symbols)), np.nan) for _ in range(3))
-    for j, sym in enumerate(symbols):
-        mine = col == j
-        t = samples.bar_index[rows[mine]]
-        open_[day[mine], j], close[day[mine], j] = bars[sym].open[t], bars[sym].close[t]
-        p[day[mine], j] = 1.0 if prob is None else prob[mine]
-    targets = np.column_stack([policy.targets(p[:, j], sym) for j, sym in enumerate(symbols)])
-    targets = np.where(np.isnan(close), np.nan, targets)  # no bar, no decision
-    return policy_backtest(dates, symbols, open_, close, targets, policy.costs)
-
-
-def symbol_metrics(
-    samples: Samples, bars: dict[str, Bars], rows: np.ndarray, prob: np.ndarray | None, policy: TradingPolicy
-) -> dict[str, dict[str, Any]]:
-    """Per symbol: its out-of-sample dates, classification metrics, and the policy traded on that
-    symbol alone, fully invested when long (``ml.backtest.backtest``; buy-and-hold when ``prob`` is None)."""
-    out: dict[str, dict[str, Any]] = {}
-    for sym in policy.universe:
-        mine = np.flatnonzero(samples.symbols[rows] == sym)
-        t = samples.bar_index[rows[mine]]
-        o, c = bars[sym].open[t[0] : t[-1] + 1], bars[sym].close[t[0] : t[-1] + 1]
-        if len(t) != len(o):
-            raise ValueError(f"{sym}: out-of-sample bars are not contiguous")
-        cls: dict[str, float]
-        if prob is None:
-            res, cls = buy_and_hold(o, c, policy.costs), {"n": len(t)}
-        else:
-            res = backtest(o, c, policy.targets(prob[mine], sym) > 0, policy.costs)
-            cls = classification_metrics(samples.y[rows[mine]], prob[mine])
-        out[sym] = {
-            "test_start": str(samples.dates[rows[mine[0]]]),
-            "test_end": str(samples.dates[rows[mine[-1]]]),
-            **cls,
-            **performance(res.equity, res.held, init_cash=1.0),
-        }
-    return out
 
 
 @dataclass
@@ -226,41 +87,6 @@ class Evaluation:
         }
 
 
-def _fold_backtest(curve: PortfolioCurve, split: Split) -> dict[str, float]:
-    lo = np.searchsorted(curve.dates, np.datetime64(split.test_start))
-    hi = np.searchsorted(curve.dates, np.datetime64(split.test_end), side="right")
-    start_equity = curve.equity[lo - 1] if lo > 0 else 1.0
-    return performance(
-        curve.equity[lo:hi], curve.weights[lo:hi], init_cash=float(start_equity), trades=curve.fills[lo:hi]
-    )
-
-
-def _book_metrics(curve: PortfolioCurve) -> dict[str, float]:
-    return performance(curve.equity, curve.weights, init_cash=1.0, trades=curve.fills)
-
-
-def data_coverage(samples: Samples, splits: list[Split]) -> dict[str, Any]:
-    """How the folds were cut, each symbol's sample range, and the label ties left out."""
-    per = {}
-    for sym in np.unique(samples.symbols):
-        mine = samples.symbols == sym
-        per[str(sym)] = {
-            "first_date": str(samples.dates[mine].min()),
-            "last_date": str(samples.dates[mine].max()),
-            "rows": int(mine.sum()),
-            "unlabelled": int((~samples.labeled[mine]).sum()),
-        }
-    common = common_dates(samples)
-    return {
-        "folds_cut_on": "dates shared by every symbol (intersection); training also uses earlier history",
-        "common_first": str(common[0]),
-        "common_last": str(common[-1]),
-        "test_start": splits[0].test_start,
-        "test_end": splits[-1].test_end,
-        "per_symbol": per,
-    }
-
-
 def _fit_folds(
     name: str, samples: Samples, splits: list[Split], cfg: TrainConfig, res: CandidateResult, log: Log
 ) -> np.ndarray:
@@ -306,10 +132,10 @@ def run_walk_forward(
         res.seconds = time.perf_counter() - t0
         res.curve = oos_book(samples, bars, rows, res.prob, policy)
         for fold, split in zip(res.folds, splits, strict=True):
-            fold.update(_fold_backtest(res.curve, split))
+            fold.update(fold_backtest(res.curve, split))
         res.overall = {
             **classification_metrics(y, res.prob),
-            **_book_metrics(res.curve),
+            **book_metrics(res.curve),
             "calibration": calibration_curve(y, res.prob),
         }
         res.per_symbol = symbol_metrics(samples, bars, rows, res.prob, policy)
@@ -317,8 +143,8 @@ def run_walk_forward(
 
     bh = CandidateResult("buy_and_hold")
     bh.curve = oos_book(samples, bars, rows, None, policy)
-    bh.folds = [{"fold": s.fold, **_fold_backtest(bh.curve, s)} for s in splits]
-    bh.overall = _book_metrics(bh.curve)
+    bh.folds = [{"fold": s.fold, **fold_backtest(bh.curve, s)} for s in splits]
+    bh.overall = book_metrics(bh.curve)
     bh.per_symbol = symbol_metrics(samples, bars, rows, None, policy)
 
     def importance(name: str) -> list[tuple[str, float]]:

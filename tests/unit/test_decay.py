@@ -15,9 +15,10 @@ import pytest
 
 from ml.config import LabelSpec, Policy, TrainConfig
 from ml.dataset import sample_bars
-from ml.evaluate import classification_metrics, oos_book
 from ml.features import build_samples
+from ml.metrics import classification_metrics
 from ml.monitoring import decay_promise
+from ml.oos_books import oos_book
 from ml.trading_policy import TradingPolicy
 from tradeloop_common import decay
 from tradeloop_common.dal.bars import Bars, parse_bars

@@ -17,9 +17,10 @@ from signal_fixtures import in_memory_deps, logistic_onnx
 from ml.backtest import backtest_live, live_targets, performance
 from ml.config import Costs, LabelSpec, Policy
 from ml.dataset import Bars, sample_bars
-from ml.evaluate import oos_book, walk_forward_splits
 from ml.features import build_samples
+from ml.oos_books import oos_book
 from ml.portfolio import policy_backtest
+from ml.splits import walk_forward_splits
 from ml.trading_policy import TradingPolicy
 from signal_service.logic.run_signals import run_signals
 from tradeloop_common.dal.bars import Bars as LiveBars

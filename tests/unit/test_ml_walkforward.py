@@ -9,8 +9,9 @@ import pytest
 
 from ml.config import TrainConfig
 from ml.dataset import Bars, sample_bars
-from ml.evaluate import run_walk_forward, walk_forward_splits
+from ml.evaluate import run_walk_forward
 from ml.features import Samples, build_samples
+from ml.splits import walk_forward_splits
 
 
 @pytest.fixture(scope="module")
