@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fakes import InMemoryControlsStore, InMemoryTradingStore
@@ -77,38 +78,39 @@ def _deps() -> tuple[Dependencies, InterleavedStore]:
     return deps, store
 
 
-def _manual_buy(store: InterleavedStore, key: str, quantity: int, price: str) -> None:
-    before = store.get_position(ACCOUNT, "IBM")
-    effect = apply_fill(before, Side.BUY, quantity, Decimal(price), BPS)
-    order = Order(
+def _order(key: str, side: Side, quantity: int, status: OrderStatus, **extra: Any) -> Order:
+    return Order(
         order_id=f"{ACCOUNT}-{key}",
         client_order_id=key,
         account_id=ACCOUNT,
         symbol="IBM",
-        side=Side.BUY,
+        side=side,
         quantity=quantity,
-        status=OrderStatus.FILLED,
+        status=status,
         as_of=AT,
         created_at=AT,
-        fills=[Fill(price=Decimal(price), quantity=quantity, commission=effect.commission, filled_at=AT)],
+        **extra,
     )
+
+
+def _manual_buy(store: InterleavedStore, key: str, quantity: int, price: str) -> None:
+    before = store.get_position(ACCOUNT, "IBM")
+    effect = apply_fill(before, Side.BUY, quantity, Decimal(price), BPS)
+    fill = Fill(price=Decimal(price), quantity=quantity, commission=effect.commission, filled_at=AT)
+    order = _order(key, Side.BUY, quantity, OrderStatus.FILLED, fills=[fill])
     assert store.commit_fill(order, effect, before) is CommitOutcome.COMMITTED
 
 
 def _pending_sell(store: InterleavedStore, key: str, quantity: int, credit: str) -> None:
-    order = Order(
-        order_id=f"{ACCOUNT}-{key}",
-        client_order_id=key,
-        account_id=ACCOUNT,
-        symbol="IBM",
-        side=Side.SELL,
-        quantity=quantity,
-        status=OrderStatus.PENDING,
-        as_of=AT,
-        created_at=AT,
+    # A pending sell gives buying power: its reservation is negative.
+    order = _order(
+        key,
+        Side.SELL,
+        quantity,
+        OrderStatus.PENDING,
         session=date(2013, 1, 3),
         time_in_force=TimeInForce.OPG,
-        reserved=-Decimal(credit),  # a pending sell gives buying power
+        reserved=-Decimal(credit),
     )
     assert store.put_pending(order) is CommitOutcome.COMMITTED
 
