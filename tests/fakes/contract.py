@@ -247,6 +247,31 @@ def money_writes_move_the_version(store: TradingStore, controls: ControlsStore, 
     assert store.put_new_order(rejected) and not moved()  # a rejection moves no money
 
 
+def release_of_a_sells_credit(store: TradingStore, controls: ControlsStore, account_id: str) -> None:
+    """A pending sell's credit is given back when it ends, even after buys spent the buying power
+    it gave: ending an order is never refused (it stayed PENDING, and was tried again every session)."""
+    store.open_account(account_id, Decimal("1000"))
+    sell = _order(
+        account_id,
+        Side.SELL,
+        5,
+        OrderStatus.PENDING,
+        reserved=Decimal("-500"),
+        session=SESSION,
+        time_in_force=TimeInForce.OPG,
+    )
+    assert store.put_pending(sell) is CommitOutcome.COMMITTED
+    buy = _pending_buy(account_id, 14, Decimal("1400"))  # on the sell's credit
+    assert store.put_pending(buy) is CommitOutcome.COMMITTED
+    assert _cash(store, account_id) == CashState(Decimal("1000"), Decimal("100"), Decimal("900"), Decimal("1000"))
+    expired = sell.model_copy(update={"status": OrderStatus.EXPIRED, "reason": "contract"})
+    assert store.close_pending(expired) is CommitOutcome.COMMITTED
+    assert _cash(store, account_id) == CashState(Decimal("1000"), Decimal("-400"), Decimal("1400"), Decimal("1000"))
+    cancelled = buy.model_copy(update={"status": OrderStatus.CANCELLED, "reason": "contract"})
+    assert store.close_pending(cancelled) is CommitOutcome.COMMITTED
+    assert _cash(store, account_id) == CashState(Decimal("1000"), Decimal("1000"), Decimal(0), Decimal("1000"))
+
+
 SCENARIOS: dict[str, Callable[[TradingStore, ControlsStore, str], None]] = {
     f.__name__: f
     for f in (
@@ -260,5 +285,6 @@ SCENARIOS: dict[str, Callable[[TradingStore, ControlsStore, str], None]] = {
         reservations,
         fill_at_open,
         money_writes_move_the_version,
+        release_of_a_sells_credit,
     )
 }

@@ -412,8 +412,12 @@ class DynamoTradingStore(TradingStore):
         update.update(TableName=self._accounts, Key=self._key(order.account_id, POSITION_PREFIX + order.symbol))
         return update
 
-    def _cash_update(self, order: Order, cash_delta: Decimal, available_delta: Decimal, now: str) -> dict[str, Any]:
-        """cash and buying power move together in one update; a buy needs what it takes."""
+    def _cash_update(
+        self, order: Order, cash_delta: Decimal, available_delta: Decimal, now: str, release: bool = False
+    ) -> dict[str, Any]:
+        """cash and buying power move together in one update; a buy needs what it takes. A
+        ``release`` (an order ended without a fill) gives back what its order held and is never
+        refused: a pending sell's credit goes even when buys have spent the buying power it gave."""
         values = {
             ":delta": cash_delta,
             ":avail": available_delta,
@@ -427,7 +431,9 @@ class DynamoTradingStore(TradingStore):
             "UpdateExpression": "ADD cash :delta, available :avail, reserved :res, version :one SET updated_at = :now",
             "ConditionExpression": "attribute_exists(cash)",
         }
-        if available_delta < 0 and cash_delta == 0:
+        if release:
+            pass  # attribute_exists(cash)
+        elif available_delta < 0 and cash_delta == 0:
             # A reservation: the buying power must cover it (DynamoDB checks it atomically with the ADD).
             update["ConditionExpression"] = "available >= :need"
             values[":need"] = -available_delta
@@ -506,7 +512,7 @@ class DynamoTradingStore(TradingStore):
         now = iso(closed.created_at)
         items = [
             self._order_put(closed, "pending"),
-            {"Update": self._cash_update(closed, Decimal(0), closed.reserved, now)},
+            {"Update": self._cash_update(closed, Decimal(0), closed.reserved, now, release=True)},
         ]
         return self._transact(closed.order_id, items, _fill_outcome(first=CommitOutcome.NOT_PENDING))
 
