@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from fakes import InMemoryControlsStore, InMemoryTradingStore
+from fakes import InMemoryControlsStore, InMemorySnapshotStore, InMemoryTradingStore
 from signal_fixtures import InMemoryBars
 
 from order_service.logic.context import Dependencies
@@ -24,6 +24,7 @@ from order_service.logic.place_order import OrderTicket, order_id_for, place_ord
 from tradeloop_common.accounting import FillEffect
 from tradeloop_common.clock import FixedClock
 from tradeloop_common.dal.bars import Bars
+from tradeloop_common.dal.controls import ControlsGuard
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import ConflictError
 from tradeloop_common.models import Controls, Order, OrderStatus, Position, RiskLimits, Side, TradingState
@@ -54,7 +55,7 @@ class StagedStore(InMemoryTradingStore):
         return super().get_order(order_id)
 
     def commit_fill(
-        self, order: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+        self, order: Order, effect: FillEffect, before: Position, guard: ControlsGuard | None = None
     ) -> CommitOutcome:
         if self.before_commit is not None:
             self.before_commit()
@@ -79,6 +80,7 @@ def deps_with(cash: str, **prices: str) -> Dependencies:
         store=store,
         bars=InMemoryBars({s: _bars(s, p) for s, p in prices.items()}),  # type: ignore[arg-type]
         controls=controls,
+        snapshots=InMemorySnapshotStore(),
         account_id=ACCOUNT,
         commission_bps=Decimal("5"),
         slippage_bps=Decimal("2"),

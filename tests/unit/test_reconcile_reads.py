@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from fakes import InMemoryControlsStore, InMemoryTradingStore
+from fakes import InMemoryControlsStore, InMemorySnapshotStore, InMemoryTradingStore
 from signal_fixtures import InMemoryBars
 
 from order_service.logic import reconcile as reconcile_module
@@ -69,6 +69,7 @@ def _deps() -> tuple[Dependencies, InterleavedStore]:
         store=store,
         bars=InMemoryBars({}),  # type: ignore[arg-type]
         controls=controls,
+        snapshots=InMemorySnapshotStore(),
         account_id=ACCOUNT,
         commission_bps=BPS,
         slippage_bps=Decimal("2"),
