@@ -26,9 +26,11 @@ from __future__ import annotations
 import threading
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
+from order_service.logic.context import Dependencies
 from tradeloop_common.accounting import FillEffect
-from tradeloop_common.clock import iso
+from tradeloop_common.clock import FixedClock, iso
 from tradeloop_common.dal.controls import ControlsGuard, ControlsStore
 from tradeloop_common.dal.snapshots import SnapshotStore
 from tradeloop_common.dal.trading import CashState, CommitOutcome, TradingStore
@@ -342,6 +344,33 @@ class InMemorySnapshotStore(SnapshotStore):
         with self.lock:
             found = [(at, s) for (a, at), (s, _) in self._kept.items() if a == account_id and lo <= at <= hi]
         return [s.model_copy(deep=True) for _, s in sorted(found, key=lambda f: f[0])][-limit:]
+
+
+def money(store: TradingStore, account_id: str) -> tuple[Decimal, Decimal, Decimal]:
+    """(cash, available, reserved): the account's CASH item, which must exist."""
+    state = store.get_cash_state(account_id)
+    assert state is not None, f"no account {account_id}"
+    return state.cash, state.available, state.reserved
+
+
+def order_dependencies(
+    store: InMemoryTradingStore, bars: Any, account_id: str, at: datetime, **extra: Any
+) -> Dependencies:
+    """The order service's Dependencies on the in-memory stores (``store``, the controls its guards
+    check, a snapshot store of their own) and ``bars`` (e.g. signal_fixtures.InMemoryBars): 5 bps
+    commission, 2 bps slippage, the clock fixed at ``at``; ``extra``: any other field."""
+    assert store.controls is not None, "InMemoryTradingStore(controls=...)"
+    return Dependencies(
+        store=store,
+        bars=bars,
+        controls=store.controls,
+        snapshots=InMemorySnapshotStore(),
+        account_id=account_id,
+        commission_bps=Decimal("5"),
+        slippage_bps=Decimal("2"),
+        clock=FixedClock(at),
+        **extra,
+    )
 
 
 def in_memory_stores() -> tuple[InMemoryTradingStore, InMemoryControlsStore]:

@@ -37,7 +37,8 @@ def new_account() -> str:
     return f"contract-{uuid.uuid4().hex[:12]}"
 
 
-def _order(account_id: str, side: Side, quantity: int, status: OrderStatus, **extra: object) -> Order:
+def new_order(account_id: str, side: Side, quantity: int, status: OrderStatus, **extra: object) -> Order:
+    """An order of ``account_id`` (IBM unless ``symbol=``), decided and created at AT, with an id of its own."""
     key = uuid.uuid4().hex[:12]
     return Order(
         order_id=f"{account_id}-{key}",
@@ -56,7 +57,7 @@ def _order(account_id: str, side: Side, quantity: int, status: OrderStatus, **ex
 
 def _pending_buy(account_id: str, quantity: int, reserved: Decimal) -> Order:
     """A market-on-open buy for SESSION, holding ``reserved`` of buying power."""
-    return _order(
+    return new_order(
         account_id,
         Side.BUY,
         quantity,
@@ -74,7 +75,7 @@ def filled(
     before = store.get_position(account_id, symbol)
     effect = apply_fill(before, side, quantity, price, BPS)
     fill = Fill(price=price, quantity=quantity, commission=effect.commission, filled_at=AT)
-    order = _order(account_id, side, quantity, OrderStatus.FILLED, symbol=symbol, fills=[fill])
+    order = new_order(account_id, side, quantity, OrderStatus.FILLED, symbol=symbol, fills=[fill])
     return order, before, effect
 
 
@@ -95,7 +96,7 @@ def open_twice(store: TradingStore, controls: ControlsStore, account_id: str) ->
 
 def duplicate_put(store: TradingStore, controls: ControlsStore, account_id: str) -> None:
     store.open_account(account_id, OPENING)
-    rejected = _order(account_id, Side.BUY, 5, OrderStatus.REJECTED, reason="a test")
+    rejected = new_order(account_id, Side.BUY, 5, OrderStatus.REJECTED, reason="a test")
     assert store.put_new_order(rejected) is True
     again = rejected.model_copy(update={"reason": "another"})
     assert store.put_new_order(again) is False
@@ -258,7 +259,7 @@ def money_writes_move_the_version(store: TradingStore, controls: ControlsStore, 
     assert store.commit_fill(order, effect, before) is CommitOutcome.COMMITTED and moved()
     too_big, before, effect = filled(store, account_id, Side.BUY, 50, Decimal("100"))
     assert store.commit_fill(too_big, effect, before) is CommitOutcome.INSUFFICIENT_CASH and not moved()
-    rejected = _order(account_id, Side.BUY, 1, OrderStatus.REJECTED, reason="contract")
+    rejected = new_order(account_id, Side.BUY, 1, OrderStatus.REJECTED, reason="contract")
     assert store.put_new_order(rejected) and not moved()  # a rejection moves no money
 
 

@@ -16,13 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from fakes import InMemoryControlsStore, InMemorySnapshotStore, InMemoryTradingStore
+from fakes import InMemoryControlsStore, InMemoryTradingStore, money, order_dependencies
 from signal_fixtures import InMemoryBars
 
 from order_service.logic.context import Dependencies
 from order_service.logic.place_order import OrderTicket, order_id_for, place_order
 from tradeloop_common.accounting import FillEffect
-from tradeloop_common.clock import FixedClock
 from tradeloop_common.dal.bars import Bars
 from tradeloop_common.dal.controls import ControlsGuard
 from tradeloop_common.dal.trading import CommitOutcome
@@ -76,16 +75,7 @@ def deps_with(cash: str, **prices: str) -> Dependencies:
     store = StagedStore(controls)
     store.open_account(ACCOUNT, Decimal(cash))
     controls.put(ACCOUNT, Controls(limits=LOOSE, updated_at=AS_OF), 0, "person:test", "loose limits")
-    return Dependencies(
-        store=store,
-        bars=InMemoryBars({s: _bars(s, p) for s, p in prices.items()}),  # type: ignore[arg-type]
-        controls=controls,
-        snapshots=InMemorySnapshotStore(),
-        account_id=ACCOUNT,
-        commission_bps=Decimal("5"),
-        slippage_bps=Decimal("2"),
-        clock=FixedClock(AS_OF),
-    )
+    return order_dependencies(store, InMemoryBars({s: _bars(s, p) for s, p in prices.items()}), ACCOUNT, AS_OF)
 
 
 def staged(deps: Dependencies) -> StagedStore:
@@ -94,9 +84,7 @@ def staged(deps: Dependencies) -> StagedStore:
 
 
 def cash(deps: Dependencies) -> tuple[Decimal, Decimal, Decimal]:
-    state = deps.store.get_cash_state(ACCOUNT)
-    assert state is not None
-    return state.cash, state.available, state.reserved
+    return money(deps.store, ACCOUNT)
 
 
 def cost(order: Order) -> Decimal:
