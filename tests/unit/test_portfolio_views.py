@@ -4,9 +4,9 @@ health naming the AWS error code behind a store's failure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -32,7 +32,7 @@ def _bars(symbol: str, *closes: str) -> Bars:
     return Bars(symbol, DAYS, px, px, px, px, (D(1000),) * len(px))
 
 
-def deps_with(store: InMemoryTradingStore | None = None) -> Dependencies:
+def deps_with(store: InMemoryTradingStore | None = None, live: Callable[[], str | None] = lambda: "v1") -> Dependencies:
     if store is None:
         store = InMemoryTradingStore()
         store.open_account(ACCOUNT, D("10000"))
@@ -43,8 +43,7 @@ def deps_with(store: InMemoryTradingStore | None = None) -> Dependencies:
         snapshots=InMemorySnapshotStore(),
         bars=InMemoryBars({"IBM": _bars("IBM", "100", "110"), "MSFT": _bars("MSFT", "50", "45")}),  # type: ignore[arg-type]
         account_id=ACCOUNT,
-        models_bucket="models",
-        model_name="tradeloop",
+        live_model_version=live,
         code_version="test",
         clock=FixedClock(datetime(2013, 1, 3, 22, tzinfo=UTC)),
     )
@@ -89,16 +88,20 @@ class _Denied(InMemoryTradingStore):
         raise StoreError(f"reading the cash of {account_id} failed") from denied
 
 
-def test_health_names_the_aws_code_behind_a_store_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    deps = deps_with(_Denied())
+def _model_denied() -> str | None:
+    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
+    raise StoreError("reading models/tradeloop/LATEST failed") from denied
 
-    def live(bucket: str, name: str) -> Any:
-        denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
-        raise StoreError(f"reading models/{name}/LATEST failed") from denied
 
-    monkeypatch.setattr(views, "read_live_version", live)
+def test_health_is_ok_with_the_account_and_names_the_live_model() -> None:
+    health = views.health(deps_with())
 
-    health = views.health(deps)
+    assert (health.status, health.model_version, health.code_version) == ("ok", "v1", "test")
+    assert health.checks == {"accounts_table": "ok", "model": "ok"}
+
+
+def test_health_names_the_aws_code_behind_a_store_error() -> None:
+    health = views.health(deps_with(_Denied(), _model_denied))
 
     assert health.status == "degraded"
     assert health.checks == {

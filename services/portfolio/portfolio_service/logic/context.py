@@ -1,9 +1,10 @@
 """What the portfolio service's logic runs against: the trading and snapshot stores, the market
-data, the settings it reads and the clock (wired once per process by dependencies.get_dependencies,
-and by tests with fakes or a fixed clock)."""
+data, the live model's version, the settings it reads and the clock (wired once per process by
+dependencies.get_dependencies, and by tests with fakes or a fixed clock)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tradeloop_common.clock import Clock, SystemClock
@@ -18,7 +19,6 @@ class Dependencies:
     snapshots: SnapshotStore
     bars: BarsRepository
     account_id: str
-    models_bucket: str  # where the live model's pointer is (health names its version)
-    model_name: str
+    live_model_version: Callable[[], str | None]  # the LATEST pointer's version (None: no model live)
     code_version: str
     clock: Clock = field(default_factory=SystemClock)

@@ -10,7 +10,6 @@ from botocore.exceptions import ClientError
 from portfolio_service.logic.context import Dependencies
 from portfolio_service.models.output import Benchmark, BenchmarkPoint, Health, History
 from tradeloop_common.dal.bars import BarsRepository
-from tradeloop_common.dal.registry import read_live_version
 from tradeloop_common.errors import NotFoundError, StoreError, UnknownSymbolError, UnprocessableError
 from tradeloop_common.models import Portfolio, PositionView, Snapshot
 from tradeloop_common.valuation import portfolio_at, snapshot_of
@@ -84,7 +83,7 @@ def health(deps: Dependencies) -> Health:
     except StoreError as exc:  # health reports, it does not fail
         checks["accounts_table"] = _failure(exc)
     try:
-        model_version = read_live_version(deps.models_bucket, deps.model_name)
+        model_version = deps.live_model_version()
         checks["model"] = "ok" if model_version else "no model published yet (run: make train-and-publish)"
     except StoreError as exc:
         model_version = None
