@@ -22,6 +22,25 @@ def pytest_configure(config: pytest.Config) -> None:
     remember_config(config)
 
 
+@pytest.fixture
+def aws_in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in this process, nothing created, the data layer's clients made anew: for a unit test of
+    a data-layer path (no emulator)."""
+    from moto import mock_aws
+
+    from tradeloop_common.dal.aws import reset_clients
+
+    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        reset_clients()
+        yield
+    reset_clients()
+
+
 @pytest.fixture(scope="session")
 def aws_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The embedded stack as `make up` builds it: an emulator process enforcing IAM, the stack

@@ -1,18 +1,21 @@
-"""In-memory stores for the order service's money path: the same contract as
-``tradeloop_common.dal.trading.DynamoTradingStore`` and ``tradeloop_common.dal.controls.ControlsStore``,
-without AWS, so its branches (duplicate, conflict, insufficient cash, a controls version change)
-are unit-tested in milliseconds. ``fakes.contract`` runs the same scenarios against these and,
-in tests/integration/test_dynamodb_stores_contract.py, against the DynamoDB stores in the emulator.
+"""In-memory stores for the order service's money path: the ``TradingStore``, ``ControlsStore`` and
+``SnapshotStore`` interfaces of ``tradeloop_common.dal``, kept as their DynamoDB implementations keep
+them, without AWS, so the logic's branches (duplicate, conflict, insufficient cash, a controls
+version change, a snapshot kept once) are unit-tested in milliseconds. ``fakes.contract`` runs the
+same scenarios against these and, in tests/integration/test_dynamodb_stores_contract.py, against the
+DynamoDB stores in the emulator.
 
 What the fakes keep from DynamoDB, item for item:
 - each write of ``commit_fill``/``put_pending``/``fill_pending``/``close_pending`` is one
   transaction: every condition is evaluated first, then all of it is written or none of it;
 - the conditions are the DynamoDB store's: the order new (or still PENDING), the cash or the
   buying power covering a buy, a sold position at the version read with the shares, the
-  controls at the version read (the ``ConditionCheck`` that ``unchanged_check`` builds);
+  controls at the version a ``ControlsGuard`` names (0: no controls item);
 - a cancelled transaction maps to the same ``CommitOutcome`` by the same priority (the order
   item, then the cash, then the position or the controls);
-- the controls' optimistic lock raises the same ``ConflictError``.
+- the controls' optimistic lock raises the same ``ConflictError``;
+- a snapshot is kept once per account and close; one taken after the fills replaces one taken
+  without them, once.
 
 One lock (shared by the controls and the trading store built on them) serialises every read and
 write, as DynamoDB serialises the items of a transaction: racing threads see all of a commit or
@@ -21,28 +24,33 @@ none of it."""
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from order_service.logic.context import Dependencies
 from tradeloop_common.accounting import FillEffect
-from tradeloop_common.clock import iso
-from tradeloop_common.dal.codec import as_int, from_item
-from tradeloop_common.dal.controls import ControlsStore
+from tradeloop_common.clock import FixedClock, iso
+from tradeloop_common.dal.controls import ControlsGuard, ControlsStore
+from tradeloop_common.dal.snapshots import SnapshotStore
 from tradeloop_common.dal.trading import CashState, CommitOutcome, TradingStore
 from tradeloop_common.errors import ConflictError
-from tradeloop_common.models import Controls, ControlsChange, Order, OrderStatus, Position, Reconciliation, Side
-
-FAILED = "ConditionalCheckFailed"  # a cancellation reason, as DynamoDB names it
-CONTROLS_TABLE = "fake-controls"
+from tradeloop_common.models import (
+    Controls,
+    ControlsChange,
+    Order,
+    OrderStatus,
+    Position,
+    Reconciliation,
+    Side,
+    Snapshot,
+)
 
 
 class InMemoryControlsStore(ControlsStore):
-    """``ControlsStore`` in memory. ``unchanged_check`` is the real one (the same ConditionCheck
-    dict), which ``InMemoryTradingStore`` evaluates against these controls."""
+    """``ControlsStore`` in memory; ``InMemoryTradingStore`` checks its guards against these controls."""
 
     def __init__(self, lock: threading.RLock | None = None) -> None:
-        super().__init__(CONTROLS_TABLE, "")
         self.lock = lock or threading.RLock()
         self._items: dict[str, Controls] = {}
         self._changes: list[ControlsChange] = []
@@ -54,18 +62,18 @@ class InMemoryControlsStore(ControlsStore):
             found = self._items.get(account_id)
             return found.model_copy(deep=True) if found else Controls()
 
-    def version(self, account_id: str) -> int | None:
-        """The stored version, None without an item (what ``attribute_not_exists`` sees)."""
+    def version(self, account_id: str) -> int:
+        """The stored version, 0 without an item (a stored one is 1 or more)."""
         with self.lock:
             found = self._items.get(account_id)
-            return found.version if found else None
+            return found.version if found else 0
 
     def put(
         self, account_id: str, controls: Controls, expected_version: int, actor: str, reason: str | None = None
     ) -> Controls:
         assert controls.updated_at is not None
         with self.lock:
-            if self.version(account_id) != (None if expected_version == 0 else expected_version):
+            if self.version(account_id) != expected_version:
                 raise ConflictError(
                     "controls changed since they were read",
                     [{"field": "controls", "fix": "GET /controls again and re-apply your change"}],
@@ -82,19 +90,6 @@ class InMemoryControlsStore(ControlsStore):
         with self.lock:
             mine = [c for c in self._changes if c.account_id == account_id]
         return sorted(mine, key=lambda c: (iso(c.at), c.version), reverse=True)[:limit]
-
-    def guard_holds(self, guard: dict[str, Any]) -> bool:
-        """Whether a ``ConditionCheck`` from ``unchanged_check`` holds now (call under the lock)."""
-        check = guard["ConditionCheck"]
-        if check["TableName"] != CONTROLS_TABLE:
-            raise ValueError(f"a guard on a table the fakes do not hold: {check['TableName']}")
-        account_id = str(from_item(check["Key"])["account_id"])
-        current = self.version(account_id)
-        if check["ConditionExpression"] == "attribute_not_exists(account_id)":
-            return current is None
-        if check["ConditionExpression"] == "version = :v":
-            return current == as_int(from_item(check["ExpressionAttributeValues"])[":v"])
-        raise ValueError(f"a condition the fakes do not evaluate: {check['ConditionExpression']}")
 
 
 class InMemoryTradingStore(TradingStore):
@@ -197,7 +192,7 @@ class InMemoryTradingStore(TradingStore):
 
     # ---- the money path: one transaction each, conditions first, then all or nothing ----------
     def commit_fill(
-        self, order: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+        self, order: Order, effect: FillEffect, before: Position, guard: ControlsGuard | None = None
     ) -> CommitOutcome:
         with self.lock:
             cash_ok = self._cash_ok(order.account_id, effect.cash_delta, effect.cash_delta, spend_available=True)
@@ -209,7 +204,7 @@ class InMemoryTradingStore(TradingStore):
                 self._move_position(order, effect, before)
             return outcome
 
-    def put_pending(self, order: Order, guard: dict[str, Any] | None = None) -> CommitOutcome:
+    def put_pending(self, order: Order, guard: ControlsGuard | None = None) -> CommitOutcome:
         with self.lock:
             cash_ok = self._cash_ok(order.account_id, Decimal(0), -order.reserved)
             outcome = _outcome([self._new_ok(order), cash_ok, self._guard_ok(guard)], first=CommitOutcome.DUPLICATE)
@@ -219,7 +214,7 @@ class InMemoryTradingStore(TradingStore):
             return outcome
 
     def fill_pending(
-        self, filled: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+        self, filled: Order, effect: FillEffect, before: Position, guard: ControlsGuard | None = None
     ) -> CommitOutcome:
         available_delta = effect.cash_delta + filled.reserved
         with self.lock:
@@ -271,12 +266,13 @@ class InMemoryTradingStore(TradingStore):
         found = self._positions.get((order.account_id, order.symbol))
         return found is not None and found.version == before.version and found.quantity >= order.filled_quantity
 
-    def _guard_ok(self, guard: dict[str, Any] | None) -> bool:
+    def _guard_ok(self, guard: ControlsGuard | None) -> bool:
+        """The controls still at the version the guard names (call under the lock)."""
         if guard is None:
             return True
         if self.controls is None:
             raise ValueError("a guarded write needs the controls: InMemoryTradingStore(controls=...)")
-        return self.controls.guard_holds(guard)
+        return self.controls.version(guard.account_id) == guard.version
 
     # ---- the writes ---------------------------------------------------------------------------
     def _move_cash(self, account_id: str, cash_delta: Decimal, available_delta: Decimal) -> None:
@@ -323,6 +319,58 @@ def _outcome(held: list[bool], first: CommitOutcome) -> CommitOutcome:
     if not held[1]:
         return CommitOutcome.INSUFFICIENT_CASH
     return CommitOutcome.CONFLICT
+
+
+class InMemorySnapshotStore(SnapshotStore):
+    """``SnapshotStore`` in memory: one snapshot per account and close, written once, except that
+    one taken after the fills (``after_fills``) replaces one taken without them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._kept: dict[tuple[str, str], tuple[Snapshot, bool]] = {}  # (account, iso close) -> (it, after_fills)
+
+    def put(self, snapshot: Snapshot, after_fills: bool = False) -> bool:
+        key = (snapshot.account_id, iso(snapshot.as_of))
+        with self.lock:
+            kept = self._kept.get(key)
+            # attribute_not_exists(as_of), or with after_fills: OR after_fills = false
+            if kept is not None and not (after_fills and not kept[1]):
+                return False
+            self._kept[key] = (snapshot.model_copy(deep=True), after_fills)
+            return True
+
+    def query(self, account_id: str, start: datetime | None, end: datetime | None, limit: int) -> list[Snapshot]:
+        lo, hi = iso(start) if start else "0", iso(end) if end else "9"  # the DynamoDB store's BETWEEN
+        with self.lock:
+            found = [(at, s) for (a, at), (s, _) in self._kept.items() if a == account_id and lo <= at <= hi]
+        return [s.model_copy(deep=True) for _, s in sorted(found, key=lambda f: f[0])][-limit:]
+
+
+def money(store: TradingStore, account_id: str) -> tuple[Decimal, Decimal, Decimal]:
+    """(cash, available, reserved): the account's CASH item, which must exist."""
+    state = store.get_cash_state(account_id)
+    assert state is not None, f"no account {account_id}"
+    return state.cash, state.available, state.reserved
+
+
+def order_dependencies(
+    store: InMemoryTradingStore, bars: Any, account_id: str, at: datetime, **extra: Any
+) -> Dependencies:
+    """The order service's Dependencies on the in-memory stores (``store``, the controls its guards
+    check, a snapshot store of their own) and ``bars`` (e.g. signal_fixtures.InMemoryBars): 5 bps
+    commission, 2 bps slippage, the clock fixed at ``at``; ``extra``: any other field."""
+    assert store.controls is not None, "InMemoryTradingStore(controls=...)"
+    return Dependencies(
+        store=store,
+        bars=bars,
+        controls=store.controls,
+        snapshots=InMemorySnapshotStore(),
+        account_id=account_id,
+        commission_bps=Decimal("5"),
+        slippage_bps=Decimal("2"),
+        clock=FixedClock(at),
+        **extra,
+    )
 
 
 def in_memory_stores() -> tuple[InMemoryTradingStore, InMemoryControlsStore]:

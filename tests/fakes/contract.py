@@ -1,19 +1,31 @@
-"""The trading store's contract, as scenarios any ``TradingStore`` (with the ``ControlsStore`` its
-guards check) must pass: the in-memory fakes in tests/unit/test_fake_stores_contract.py, the DynamoDB
-stores in the emulator in tests/integration/test_dynamodb_stores_contract.py. Each scenario opens its own
-account (``account_id``), so it runs against a shared table as well as an empty fake."""
+"""The stores' contract, as scenarios any ``TradingStore`` (with the ``ControlsStore`` its guards
+check; ``SCENARIOS``) and any ``SnapshotStore`` (``SNAPSHOT_SCENARIOS``) must pass: the in-memory
+fakes in tests/unit/test_fake_stores_contract.py, the DynamoDB stores in the emulator in
+tests/integration/test_dynamodb_stores_contract.py. Each scenario opens its own account
+(``account_id``), so it runs against a shared table as well as an empty fake."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from tradeloop_common.accounting import FillEffect, apply_fill
-from tradeloop_common.dal.controls import ControlsStore
+from tradeloop_common.dal.controls import ControlsGuard, ControlsStore
+from tradeloop_common.dal.snapshots import SnapshotStore
 from tradeloop_common.dal.trading import CashState, CommitOutcome, TradingStore
-from tradeloop_common.models import Controls, Fill, Order, OrderStatus, Position, Side, TimeInForce, TradingState
+from tradeloop_common.models import (
+    Controls,
+    Fill,
+    Order,
+    OrderStatus,
+    Position,
+    Side,
+    Snapshot,
+    TimeInForce,
+    TradingState,
+)
 
 AT = datetime(2013, 1, 2, 21, tzinfo=UTC)
 SESSION = date(2013, 1, 3)
@@ -25,7 +37,8 @@ def new_account() -> str:
     return f"contract-{uuid.uuid4().hex[:12]}"
 
 
-def _order(account_id: str, side: Side, quantity: int, status: OrderStatus, **extra: object) -> Order:
+def new_order(account_id: str, side: Side, quantity: int, status: OrderStatus, **extra: object) -> Order:
+    """An order of ``account_id`` (IBM unless ``symbol=``), decided and created at AT, with an id of its own."""
     key = uuid.uuid4().hex[:12]
     return Order(
         order_id=f"{account_id}-{key}",
@@ -44,7 +57,7 @@ def _order(account_id: str, side: Side, quantity: int, status: OrderStatus, **ex
 
 def _pending_buy(account_id: str, quantity: int, reserved: Decimal) -> Order:
     """A market-on-open buy for SESSION, holding ``reserved`` of buying power."""
-    return _order(
+    return new_order(
         account_id,
         Side.BUY,
         quantity,
@@ -62,7 +75,7 @@ def filled(
     before = store.get_position(account_id, symbol)
     effect = apply_fill(before, side, quantity, price, BPS)
     fill = Fill(price=price, quantity=quantity, commission=effect.commission, filled_at=AT)
-    order = _order(account_id, side, quantity, OrderStatus.FILLED, symbol=symbol, fills=[fill])
+    order = new_order(account_id, side, quantity, OrderStatus.FILLED, symbol=symbol, fills=[fill])
     return order, before, effect
 
 
@@ -83,7 +96,7 @@ def open_twice(store: TradingStore, controls: ControlsStore, account_id: str) ->
 
 def duplicate_put(store: TradingStore, controls: ControlsStore, account_id: str) -> None:
     store.open_account(account_id, OPENING)
-    rejected = _order(account_id, Side.BUY, 5, OrderStatus.REJECTED, reason="a test")
+    rejected = new_order(account_id, Side.BUY, 5, OrderStatus.REJECTED, reason="a test")
     assert store.put_new_order(rejected) is True
     again = rejected.model_copy(update={"reason": "another"})
     assert store.put_new_order(again) is False
@@ -111,10 +124,12 @@ def fill_then_duplicate(store: TradingStore, controls: ControlsStore, account_id
 
 
 def stale_controls(store: TradingStore, controls: ControlsStore, account_id: str) -> None:
-    """A fill guarded by the controls as read is a CONFLICT once they changed; nothing is written."""
+    """A fill guarded by the controls as read is a CONFLICT once they changed; nothing is written.
+    (A guard at version 0: the account has no controls item yet.)"""
     store.open_account(account_id, OPENING)
     read = controls.get(account_id)
-    guard = controls.unchanged_check(account_id, read.version)
+    assert read.version == 0
+    guard = ControlsGuard(account_id, read.version)
     controls.put(
         account_id,
         read.model_copy(update={"trading_state": TradingState.HALTED, "updated_at": AT}),
@@ -128,7 +143,8 @@ def stale_controls(store: TradingStore, controls: ControlsStore, account_id: str
     assert _cash(store, account_id).cash == OPENING
     assert store.get_position(account_id, "IBM").quantity == 0
     # Guarded by the controls as they now are: it commits.
-    fresh = controls.unchanged_check(account_id, controls.get(account_id).version)
+    fresh = ControlsGuard(account_id, controls.get(account_id).version)
+    assert fresh.version == 1
     assert store.commit_fill(order, effect, before, fresh) is CommitOutcome.COMMITTED
 
 
@@ -213,7 +229,7 @@ def fill_at_open(store: TradingStore, controls: ControlsStore, account_id: str) 
     effect = apply_fill(before, Side.BUY, 5, Decimal("101"), BPS)  # 505 + 0.25
     fill = Fill(price=Decimal("101"), quantity=5, commission=effect.commission, filled_at=AT)
     done = pending.model_copy(update={"status": OrderStatus.FILLED, "fills": [fill]})
-    guard = controls.unchanged_check(account_id, controls.get(account_id).version)
+    guard = ControlsGuard(account_id, controls.get(account_id).version)
     assert store.fill_pending(done, effect, before, guard) is CommitOutcome.COMMITTED
     assert store.fill_pending(done, effect, before, guard) is CommitOutcome.NOT_PENDING
     left = Decimal("1000") - Decimal("505.25")
@@ -243,7 +259,7 @@ def money_writes_move_the_version(store: TradingStore, controls: ControlsStore, 
     assert store.commit_fill(order, effect, before) is CommitOutcome.COMMITTED and moved()
     too_big, before, effect = filled(store, account_id, Side.BUY, 50, Decimal("100"))
     assert store.commit_fill(too_big, effect, before) is CommitOutcome.INSUFFICIENT_CASH and not moved()
-    rejected = _order(account_id, Side.BUY, 1, OrderStatus.REJECTED, reason="contract")
+    rejected = new_order(account_id, Side.BUY, 1, OrderStatus.REJECTED, reason="contract")
     assert store.put_new_order(rejected) and not moved()  # a rejection moves no money
 
 
@@ -251,7 +267,7 @@ def release_of_a_sells_credit(store: TradingStore, controls: ControlsStore, acco
     """A pending sell's credit is given back when it ends, even after buys spent the buying power
     it gave: ending an order is never refused (it stayed PENDING, and was tried again every session)."""
     store.open_account(account_id, Decimal("1000"))
-    sell = _order(
+    sell = new_order(
         account_id,
         Side.SELL,
         5,
@@ -272,6 +288,30 @@ def release_of_a_sells_credit(store: TradingStore, controls: ControlsStore, acco
     assert _cash(store, account_id) == CashState(Decimal("1000"), Decimal("1000"), Decimal(0), Decimal("1000"))
 
 
+def stale_controls_refuse_a_reservation(store: TradingStore, controls: ControlsStore, account_id: str) -> None:
+    """A pending order guarded by controls that changed since they were read is a CONFLICT: nothing
+    is reserved; at their current version it is booked."""
+    store.open_account(account_id, Decimal("1000"))
+    first = controls.get(account_id)
+    controls.put(account_id, first.model_copy(update={"updated_at": AT}), first.version, "person:test", "one")
+    read = controls.get(account_id)
+    controls.put(
+        account_id,
+        read.model_copy(update={"trading_state": TradingState.HALTED, "updated_at": AT}),
+        read.version,
+        "person:test",
+        "two",
+    )
+    pending = _pending_buy(account_id, 2, Decimal("200"))
+    assert store.put_pending(pending, ControlsGuard(account_id, read.version)) is CommitOutcome.CONFLICT
+    assert store.put_pending(pending, ControlsGuard(account_id, 0)) is CommitOutcome.CONFLICT  # the item exists
+    assert store.get_order(pending.order_id) is None
+    assert _cash(store, account_id) == CashState(Decimal("1000"), Decimal("1000"), Decimal(0), Decimal("1000"))
+    now = ControlsGuard(account_id, read.version + 1)
+    assert store.put_pending(pending, now) is CommitOutcome.COMMITTED
+    assert _cash(store, account_id) == CashState(Decimal("1000"), Decimal("800"), Decimal("200"), Decimal("1000"))
+
+
 SCENARIOS: dict[str, Callable[[TradingStore, ControlsStore, str], None]] = {
     f.__name__: f
     for f in (
@@ -280,6 +320,7 @@ SCENARIOS: dict[str, Callable[[TradingStore, ControlsStore, str], None]] = {
         fill_then_duplicate,
         stale_controls,
         stale_controls_refuse_a_second_writer,
+        stale_controls_refuse_a_reservation,
         stale_position,
         insufficient_cash,
         reservations,
@@ -287,4 +328,65 @@ SCENARIOS: dict[str, Callable[[TradingStore, ControlsStore, str], None]] = {
         money_writes_move_the_version,
         release_of_a_sells_credit,
     )
+}
+
+
+# ------------------------------------------------------------------------------ snapshot store
+CLOSE = datetime(2013, 1, 2, 21, tzinfo=UTC)
+
+
+def snapshot(account_id: str, as_of: datetime, equity: str) -> Snapshot:
+    value = Decimal(equity)
+    return Snapshot(
+        account_id=account_id,
+        as_of=as_of,
+        cash=value - Decimal("100.25"),
+        equity=value,
+        positions_value=Decimal("100.25"),
+        gross_exposure=Decimal("100.25") / value,
+    )
+
+
+def snapshot_kept_once(snapshots: SnapshotStore, account_id: str) -> None:
+    """A close is kept once: a second snapshot of it (a replay, a redelivered event) is refused."""
+    first = snapshot(account_id, CLOSE, "10000")
+    assert snapshots.put(first) is True
+    assert snapshots.put(snapshot(account_id, CLOSE, "9000")) is False
+    assert snapshots.query(account_id, CLOSE, CLOSE, 10) == [first]
+
+
+def snapshot_after_fills_replaces_once(snapshots: SnapshotStore, account_id: str) -> None:
+    """The fill step's snapshot replaces the schedule's taken before the fills, and only that one."""
+    assert snapshots.put(snapshot(account_id, CLOSE, "10000")) is True
+    after = snapshot(account_id, CLOSE, "10050.50")
+    assert snapshots.put(after, after_fills=True) is True
+    assert snapshots.put(snapshot(account_id, CLOSE, "1"), after_fills=True) is False
+    assert snapshots.put(snapshot(account_id, CLOSE, "2")) is False
+    assert snapshots.query(account_id, None, None, 10) == [after]
+    # Taken after the fills first: nothing replaces it.
+    later = CLOSE + timedelta(days=1)
+    first = snapshot(account_id, later, "10100")
+    assert snapshots.put(first, after_fills=True) is True
+    assert snapshots.put(snapshot(account_id, later, "3")) is False
+    assert snapshots.put(snapshot(account_id, later, "4"), after_fills=True) is False
+    assert snapshots.query(account_id, later, later, 10) == [first]
+
+
+def snapshot_query_range_and_limit(snapshots: SnapshotStore, account_id: str) -> None:
+    """Inclusive bounds, open-ended when None; the most recent ``limit``, oldest first; one account."""
+    closes = [CLOSE + timedelta(days=d) for d in range(5)]
+    for i, at in reversed(list(enumerate(closes))):  # stored out of order
+        assert snapshots.put(snapshot(account_id, at, str(10000 + i)))
+    assert snapshots.put(snapshot(account_id + "-other", closes[2], "1"))
+    equity = lambda found: [s.equity for s in found]  # noqa: E731 - a one-line reading
+    assert equity(snapshots.query(account_id, None, None, 100)) == [10000 + i for i in range(5)]
+    assert equity(snapshots.query(account_id, None, None, 2)) == [10003, 10004]
+    assert equity(snapshots.query(account_id, closes[1], closes[3], 100)) == [10001, 10002, 10003]
+    assert equity(snapshots.query(account_id, None, closes[1], 1)) == [10001]
+    assert equity(snapshots.query(account_id, closes[4] + timedelta(seconds=1), None, 100)) == []
+    assert snapshots.query(account_id + "-none", None, None, 100) == []
+
+
+SNAPSHOT_SCENARIOS: dict[str, Callable[[SnapshotStore, str], None]] = {
+    f.__name__: f for f in (snapshot_kept_once, snapshot_after_fills_replaces_once, snapshot_query_range_and_limit)
 }

@@ -1,6 +1,6 @@
 """The kill switch wins a race with an order in flight: an order whose risk checks read ACTIVE
 controls, but whose fill is booked after HALTED was written, must not fill. The fill's
-transaction carries a ConditionCheck on the controls version it read; it fails, the order
+transaction carries a guard on the controls version it read (a ConditionCheck in DynamoDB); it fails, the order
 re-reads the controls and is rejected. Deterministic: the race is staged, not hoped for."""
 
 from __future__ import annotations
@@ -28,9 +28,6 @@ class StaleFirstRead:
     def get(self, account_id: str) -> Any:
         self.reads += 1
         return self._stale if self.reads == 1 else self._real.get(account_id)
-
-    def unchanged_check(self, account_id: str, version: int) -> dict[str, Any]:
-        return self._real.unchanged_check(account_id, version)
 
 
 def test_order_that_read_active_controls_cannot_fill_after_halted(local_api: str, fresh_account: Any) -> None:
@@ -79,9 +76,6 @@ class NoOpPutAfterRead:
             r = requests.put(f"{self._api}/controls", json=self._body, timeout=30)
             assert r.status_code == 200, r.text
         return controls
-
-    def unchanged_check(self, account_id: str, version: int) -> dict[str, Any]:
-        return self._real.unchanged_check(account_id, version)
 
 
 def test_no_op_controls_put_does_not_make_an_order_in_flight_retry(local_api: str, fresh_account: Any) -> None:

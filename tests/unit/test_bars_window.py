@@ -4,7 +4,6 @@ and passes the ingest's rules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -18,22 +17,12 @@ BUCKET = "tradeloop-window-test"
 
 
 @pytest.fixture
-def s3_bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def s3_bucket(aws_in_process: None) -> str:
     """moto in-process (no emulator needed for a pure S3 read path)."""
-    from moto import mock_aws
+    from tradeloop_common.dal.aws import client
 
-    from tradeloop_common.dal.aws import client, reset_clients
-
-    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        reset_clients()
-        client("s3").create_bucket(Bucket=BUCKET)
-        yield BUCKET
-    reset_clients()
+    client("s3").create_bucket(Bucket=BUCKET)
+    return BUCKET
 
 
 def _put(symbol: str, text: str) -> None:

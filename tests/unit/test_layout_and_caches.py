@@ -80,14 +80,20 @@ def test_reset_caches_clears_every_cached_factory_of_the_services(monkeypatch: p
     factory.__module__ = probe.__name__
     probe.factory = factory  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, probe.__name__, probe)
-    # And the portfolio service's cached bars repository, which the old list of caches left out
-    from portfolio_service.logic import views
+    # And the portfolio service's cached dependencies (its bars repository: the old list of caches left it out)
+    from portfolio_service.logic import dependencies
 
-    monkeypatch.setattr(views, "get_settings", lambda: SimpleNamespace(data_bucket="bucket-a"))
-    views._bars.cache_clear()
-    factory(), views._bars()
+    monkeypatch.setattr(
+        dependencies,
+        "get_settings",
+        lambda: SimpleNamespace(
+            data_bucket="bucket-a", account_id="paper", models_bucket="models-a", model_name="m", code_version="t"
+        ),
+    )
+    dependencies.get_dependencies.cache_clear()
+    factory(), dependencies.get_dependencies()
     # When the process switches stacks
     reset_caches()
     # Then both are built again
     assert factory() == 2
-    assert views._bars.cache_info().currsize == 0
+    assert dependencies.get_dependencies.cache_info().currsize == 0

@@ -16,14 +16,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from fakes import InMemoryControlsStore, InMemoryTradingStore
+from fakes import InMemoryControlsStore, InMemoryTradingStore, money, order_dependencies
 from signal_fixtures import InMemoryBars
 
 from order_service.logic.context import Dependencies
 from order_service.logic.place_order import OrderTicket, order_id_for, place_order
 from tradeloop_common.accounting import FillEffect
-from tradeloop_common.clock import FixedClock
 from tradeloop_common.dal.bars import Bars
+from tradeloop_common.dal.controls import ControlsGuard
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import ConflictError
 from tradeloop_common.models import Controls, Order, OrderStatus, Position, RiskLimits, Side, TradingState
@@ -54,7 +54,7 @@ class StagedStore(InMemoryTradingStore):
         return super().get_order(order_id)
 
     def commit_fill(
-        self, order: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+        self, order: Order, effect: FillEffect, before: Position, guard: ControlsGuard | None = None
     ) -> CommitOutcome:
         if self.before_commit is not None:
             self.before_commit()
@@ -75,15 +75,7 @@ def deps_with(cash: str, **prices: str) -> Dependencies:
     store = StagedStore(controls)
     store.open_account(ACCOUNT, Decimal(cash))
     controls.put(ACCOUNT, Controls(limits=LOOSE, updated_at=AS_OF), 0, "person:test", "loose limits")
-    return Dependencies(
-        store=store,
-        bars=InMemoryBars({s: _bars(s, p) for s, p in prices.items()}),  # type: ignore[arg-type]
-        controls=controls,
-        account_id=ACCOUNT,
-        commission_bps=Decimal("5"),
-        slippage_bps=Decimal("2"),
-        clock=FixedClock(AS_OF),
-    )
+    return order_dependencies(store, InMemoryBars({s: _bars(s, p) for s, p in prices.items()}), ACCOUNT, AS_OF)
 
 
 def staged(deps: Dependencies) -> StagedStore:
@@ -92,9 +84,7 @@ def staged(deps: Dependencies) -> StagedStore:
 
 
 def cash(deps: Dependencies) -> tuple[Decimal, Decimal, Decimal]:
-    state = deps.store.get_cash_state(ACCOUNT)
-    assert state is not None
-    return state.cash, state.available, state.reserved
+    return money(deps.store, ACCOUNT)
 
 
 def cost(order: Order) -> Decimal:

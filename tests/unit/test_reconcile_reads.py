@@ -18,14 +18,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from fakes import InMemoryControlsStore, InMemoryTradingStore
+from fakes import InMemoryControlsStore, InMemoryTradingStore, order_dependencies
 from signal_fixtures import InMemoryBars
 
 from order_service.logic import reconcile as reconcile_module
 from order_service.logic.context import Dependencies
 from order_service.logic.reconcile import reconcile
 from tradeloop_common.accounting import apply_fill
-from tradeloop_common.clock import FixedClock
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Controls, Fill, Order, OrderStatus, Side, TimeInForce, TradingState
@@ -66,16 +65,7 @@ def _deps() -> tuple[Dependencies, InterleavedStore]:
     store = InterleavedStore(controls)
     store.open_account(ACCOUNT, Decimal("100000"))
     controls.put(ACCOUNT, Controls(updated_at=AT), 0, "person:test", "open")
-    deps = Dependencies(
-        store=store,
-        bars=InMemoryBars({}),  # type: ignore[arg-type]
-        controls=controls,
-        account_id=ACCOUNT,
-        commission_bps=BPS,
-        slippage_bps=Decimal("2"),
-        clock=FixedClock(AT),
-    )
-    return deps, store
+    return order_dependencies(store, InMemoryBars({}), ACCOUNT, AT), store
 
 
 def _order(key: str, side: Side, quantity: int, status: OrderStatus, **extra: Any) -> Order:

@@ -45,7 +45,10 @@ def object_exists(bucket: str, key: str) -> bool:
     """Whether ``key`` exists, by listing its prefix: a role allowed to list that prefix (s3:prefix
     condition) learns it without the 403 that GetObject gives for a missing key to a role that may
     not list the whole bucket."""
-    page = client("s3").list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    try:
+        page = client("s3").list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    except ClientError as exc:
+        raise StoreError(f"looking for s3://{bucket}/{key} failed: {exc}") from exc
     return any(obj["Key"] == key for obj in page.get("Contents", []))
 
 

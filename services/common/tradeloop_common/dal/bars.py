@@ -257,16 +257,24 @@ class BarsRepository:
         return _Tail(obj["ETag"], first, size, data, time.monotonic())
 
     def put(self, symbol: str, text: str) -> None:
-        client("s3").put_object(Bucket=self._bucket, Key=bars_key(symbol), Body=text.encode(), ContentType="text/csv")
+        try:
+            client("s3").put_object(
+                Bucket=self._bucket, Key=bars_key(symbol), Body=text.encode(), ContentType="text/csv"
+            )
+        except ClientError as exc:
+            raise StoreError(f"writing bars for {symbol} failed: {exc}") from exc
 
     def symbols(self) -> list[str]:
         paginator = client("s3").get_paginator("list_objects_v2")
         found: list[str] = []
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=BARS_PREFIX):
-            for obj in page.get("Contents", []):
-                symbol = symbol_of_bars_key(obj["Key"])
-                if symbol:
-                    found.append(symbol)
+        try:
+            for page in paginator.paginate(Bucket=self._bucket, Prefix=BARS_PREFIX):
+                for obj in page.get("Contents", []):
+                    symbol = symbol_of_bars_key(obj["Key"])
+                    if symbol:
+                        found.append(symbol)
+        except ClientError as exc:
+            raise StoreError(f"listing the symbols with bars failed: {exc}") from exc
         return sorted(found)
 
 

@@ -3,6 +3,8 @@ history, every change with who made it and why."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -19,7 +21,39 @@ from tradeloop_common.settings import get_settings
 HISTORY_PREFIX = "CONTROLS#"  # in the accounts table: one item per change, "CONTROLS#<time>#<version>"
 
 
-class ControlsStore:
+@dataclass(frozen=True)
+class ControlsGuard:
+    """The controls of ``account_id`` as a write read them: at ``version`` (0: no controls item yet).
+
+    A money write of the trading store that carries one happens only if the controls are still at
+    that version, else it is a CONFLICT: an order that passed the risk checks against ACTIVE
+    controls cannot fill after a kill switch was thrown in between (it re-reads instead). Each
+    store checks it its own way (DynamoDB: a ConditionCheck in the write's transaction)."""
+
+    account_id: str
+    version: int
+
+
+class ControlsStore(ABC):
+    """Kill switch and limits, one item per account with a version, and the record of every change."""
+
+    @abstractmethod
+    def get(self, account_id: str) -> Controls:
+        """The account's controls; the defaults (version 0) when none were ever written."""
+
+    @abstractmethod
+    def put(
+        self, account_id: str, controls: Controls, expected_version: int, actor: str, reason: str | None = None
+    ) -> Controls:
+        """Write ``controls`` as version ``expected_version + 1`` (ConflictError if someone else wrote
+        first), with the record of the change: who (``actor``), why, old and new."""
+
+    @abstractmethod
+    def history(self, account_id: str, limit: int = 100) -> list[ControlsChange]:
+        """Changes, newest first."""
+
+
+class DynamoControlsStore(ControlsStore):
     """The controls item (the controls table) and its history (items of the accounts table), written
     in one transaction: a change cannot happen without its record."""
 
@@ -46,24 +80,9 @@ class ControlsStore:
             reason=data.get("reason"),
         )
 
-    def unchanged_check(self, account_id: str, version: int) -> dict[str, Any]:
-        """A TransactWriteItems ConditionCheck: the controls are still the ones read at ``version``.
-
-        Added to a fill's transaction, so an order that passed the risk checks against ACTIVE
-        controls cannot fill after a kill switch was thrown in between (it re-reads instead)."""
-        check: dict[str, Any] = {"TableName": self._table, "Key": to_item({"account_id": account_id})}
-        if version == 0:
-            check["ConditionExpression"] = "attribute_not_exists(account_id)"
-        else:
-            check["ConditionExpression"] = "version = :v"
-            check["ExpressionAttributeValues"] = to_item({":v": version})
-        return {"ConditionCheck": check}
-
     def put(
         self, account_id: str, controls: Controls, expected_version: int, actor: str, reason: str | None = None
     ) -> Controls:
-        """Write ``controls`` as version ``expected_version + 1`` (ConflictError if someone else wrote
-        first), with the record of the change: who (``actor``), why, old and new."""
         assert controls.updated_at is not None
         old = self.get(account_id)
         new = controls.model_copy(update={"version": expected_version + 1, "changed_by": actor, "reason": reason})
@@ -112,7 +131,6 @@ class ControlsStore:
         return new
 
     def history(self, account_id: str, limit: int = 100) -> list[ControlsChange]:
-        """Changes, newest first."""
         if not self._history:
             return []
         try:
@@ -137,4 +155,4 @@ def _limits_item(limits: RiskLimits) -> dict[str, Any]:
 @lru_cache
 def get_controls_store() -> ControlsStore:
     settings = get_settings()
-    return ControlsStore(settings.controls_table, settings.accounts_table)
+    return DynamoControlsStore(settings.controls_table, settings.accounts_table)

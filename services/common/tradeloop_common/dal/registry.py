@@ -21,9 +21,10 @@ def read_live_version(bucket: str, model_name: str) -> str | None:
     try:
         obj = client("s3").get_object(Bucket=bucket, Key=latest_key(model_name))
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        code = exc.response.get("Error", {}).get("Code")
+        if code in ("NoSuchKey", "404"):
             return None
-        raise
+        raise StoreError(f"reading {latest_key(model_name)} failed: {code}") from exc
     return _parse_pointer(obj["Body"].read().decode())
 
 

@@ -74,9 +74,12 @@ class SignalStore:
         return {s: p for s, p in zip(unique, _parallel(lambda s: self.previous(s, before), unique), strict=True) if p}
 
     def get(self, symbol: str, as_of: datetime) -> Signal | None:
-        resp = client("dynamodb").get_item(
-            TableName=self._table, Key=to_item({"symbol": symbol, "as_of": iso(as_of)}), ConsistentRead=True
-        )
+        try:
+            resp = client("dynamodb").get_item(
+                TableName=self._table, Key=to_item({"symbol": symbol, "as_of": iso(as_of)}), ConsistentRead=True
+            )
+        except ClientError as exc:
+            raise StoreError(f"reading the signal of {symbol} at {iso(as_of)} failed") from exc
         return _signal_from(resp["Item"]) if "Item" in resp else None
 
     def previous(self, symbol: str, before: datetime) -> Signal | None:
@@ -87,14 +90,17 @@ class SignalStore:
     def before(self, symbol: str, before: datetime, limit: int) -> list[Signal]:
         """Up to ``limit`` signals for ``symbol`` strictly before ``before``, newest first (a replay of
         the past never sees the rows of its future)."""
-        resp = client("dynamodb").query(
-            TableName=self._table,
-            KeyConditionExpression="symbol = :s AND as_of < :a",
-            ExpressionAttributeValues=to_item({":s": symbol, ":a": iso(before)}),
-            ScanIndexForward=False,
-            Limit=limit,
-            ConsistentRead=True,
-        )
+        try:
+            resp = client("dynamodb").query(
+                TableName=self._table,
+                KeyConditionExpression="symbol = :s AND as_of < :a",
+                ExpressionAttributeValues=to_item({":s": symbol, ":a": iso(before)}),
+                ScanIndexForward=False,
+                Limit=limit,
+                ConsistentRead=True,
+            )
+        except ClientError as exc:
+            raise StoreError(f"reading the signals of {symbol} before {iso(before)} failed") from exc
         return [_signal_from(i) for i in resp.get("Items", [])]
 
     def history_page(self, symbol: str, limit: int, next_token: str | None = None) -> tuple[list[Signal], str | None]:
@@ -108,7 +114,10 @@ class SignalStore:
         }
         if next_token:
             query["ExclusiveStartKey"] = to_item(decode_start_key(next_token, ("symbol", "as_of"), {"symbol": symbol}))
-        resp = client("dynamodb").query(**query)
+        try:
+            resp = client("dynamodb").query(**query)
+        except ClientError as exc:
+            raise StoreError(f"reading the signal history of {symbol} failed") from exc
         signals = [_signal_from(i) for i in resp.get("Items", [])]
         last = resp.get("LastEvaluatedKey")
         token = encode_token(from_item(last)) if last and len(signals) == limit else None

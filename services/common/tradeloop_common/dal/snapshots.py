@@ -6,6 +6,7 @@ snapshot, taken after that session's opening fills, replaces one the schedule to
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -20,12 +21,25 @@ from tradeloop_common.models import Snapshot
 from tradeloop_common.settings import get_settings
 
 
-class SnapshotStore:
+class SnapshotStore(ABC):
+    @abstractmethod
+    def put(self, snapshot: Snapshot, after_fills: bool = False) -> bool:
+        """Keep ``snapshot`` unless one of its account and close is kept already (then False).
+        ``after_fills``: the fill step's, which replaces one kept without it (not one kept with it)."""
+
+    @abstractmethod
+    def query(self, account_id: str, start: datetime | None, end: datetime | None, limit: int) -> list[Snapshot]:
+        """The account's snapshots from ``start`` to ``end`` (inclusive, open-ended when None): the
+        most recent ``limit`` of them, oldest first."""
+
+
+class DynamoSnapshotStore(SnapshotStore):
+    """One item per account and close (``as_of``, the sort key), with its ``after_fills`` flag."""
+
     def __init__(self, table: str) -> None:
         self._table = table
 
     def put(self, snapshot: Snapshot, after_fills: bool = False) -> bool:
-        """False when a snapshot of that close was already kept."""
         data = snapshot.model_dump(mode="python")
         data["as_of"] = iso(snapshot.as_of)
         data["after_fills"] = after_fills
@@ -47,20 +61,25 @@ class SnapshotStore:
         lo, hi = iso(start) if start else "0", iso(end) if end else "9"
         paginator = client("dynamodb").get_paginator("query")
         out: list[Snapshot] = []
-        for page in paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="account_id = :a AND as_of BETWEEN :lo AND :hi",
-            ExpressionAttributeValues=to_item({":a": account_id, ":lo": lo, ":hi": hi}),
-        ):
-            for item in page.get("Items", []):
-                data = from_item(item)
-                out.append(
-                    Snapshot.model_validate({k: (Decimal(v) if isinstance(v, Decimal) else v) for k, v in data.items()})
-                )
+        try:
+            for page in paginator.paginate(
+                TableName=self._table,
+                KeyConditionExpression="account_id = :a AND as_of BETWEEN :lo AND :hi",
+                ExpressionAttributeValues=to_item({":a": account_id, ":lo": lo, ":hi": hi}),
+            ):
+                for item in page.get("Items", []):
+                    data = from_item(item)
+                    out.append(
+                        Snapshot.model_validate(
+                            {k: (Decimal(v) if isinstance(v, Decimal) else v) for k, v in data.items()}
+                        )
+                    )
+        except ClientError as exc:
+            raise StoreError(f"reading the snapshots of {account_id} failed") from exc
         # keep the most recent ``limit`` points, oldest first
         return out[-limit:]
 
 
 @lru_cache
 def get_snapshot_store() -> SnapshotStore:
-    return SnapshotStore(get_settings().snapshots_table)
+    return DynamoSnapshotStore(get_settings().snapshots_table)

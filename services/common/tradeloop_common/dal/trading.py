@@ -16,6 +16,7 @@ from tradeloop_common.accounting import FillEffect
 from tradeloop_common.clock import iso
 from tradeloop_common.dal.aws import batch_get_items, client
 from tradeloop_common.dal.codec import as_int, decode_start_key, encode_token, from_item, to_item
+from tradeloop_common.dal.controls import ControlsGuard
 from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Order, OrderStatus, Position, Reconciliation, Side
 from tradeloop_common.settings import get_settings
@@ -81,10 +82,10 @@ class TradingStore(ABC):
 
     @abstractmethod
     def commit_fill(
-        self, order: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+        self, order: Order, effect: FillEffect, before: Position, guard: ControlsGuard | None = None
     ) -> CommitOutcome:
-        """Order + fill + cash + position in one transaction; ``guard`` is one more ConditionCheck
-        item (the controls as read), whose failure is a CONFLICT."""
+        """Order + fill + cash + position in one transaction; with ``guard`` (the controls as
+        read), only if the controls are still at that version, else a CONFLICT."""
 
     @abstractmethod
     def open_account(self, account_id: str, cash: Decimal) -> bool:
@@ -100,9 +101,9 @@ class TradingStore(ABC):
     def latest_reconciliation(self, account_id: str) -> Reconciliation | None: ...
 
     @abstractmethod
-    def put_pending(self, order: Order, guard: dict[str, Any] | None = None) -> CommitOutcome:
+    def put_pending(self, order: Order, guard: ControlsGuard | None = None) -> CommitOutcome:
         """A PENDING order and its reservation (``order.reserved`` taken from the buying power), in
-        one transaction; a buy needs that much buying power."""
+        one transaction; a buy needs that much buying power. ``guard`` as in ``commit_fill``."""
 
     @abstractmethod
     def list_pending(self, account_id: str, upto: date | None = None) -> list[Order]:
@@ -110,10 +111,11 @@ class TradingStore(ABC):
 
     @abstractmethod
     def fill_pending(
-        self, filled: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+        self, filled: Order, effect: FillEffect, before: Position, guard: ControlsGuard | None = None
     ) -> CommitOutcome:
         """A PENDING order filled: the order, cash, buying power (its reservation released),
-        the position, in one transaction, only if the order is still PENDING."""
+        the position, in one transaction, only if the order is still PENDING. ``guard`` as in
+        ``commit_fill``."""
 
     @abstractmethod
     def close_pending(self, closed: Order) -> CommitOutcome:
@@ -163,9 +165,13 @@ def _position_from(symbol: str, data: dict[str, Any] | None) -> Position:
 
 
 class DynamoTradingStore(TradingStore):
-    def __init__(self, orders_table: str, accounts_table: str) -> None:
+    """The orders table; the accounts table (cash, positions, reconciliations); and the controls
+    table, which a guarded write checks (a ConditionCheck in its transaction)."""
+
+    def __init__(self, orders_table: str, accounts_table: str, controls_table: str) -> None:
         self._orders = orders_table
         self._accounts = accounts_table
+        self._controls = controls_table
 
     # ---- orders -------------------------------------------------------------------------------
     def get_order(self, order_id: str) -> Order | None:
@@ -261,30 +267,39 @@ class DynamoTradingStore(TradingStore):
         return to_item({"account_id": account_id, "item": item})
 
     def get_cash(self, account_id: str) -> Decimal | None:
-        resp = client("dynamodb").get_item(
-            TableName=self._accounts, Key=self._key(account_id, CASH_ITEM), ConsistentRead=True
-        )
+        try:
+            resp = client("dynamodb").get_item(
+                TableName=self._accounts, Key=self._key(account_id, CASH_ITEM), ConsistentRead=True
+            )
+        except ClientError as exc:
+            raise StoreError(f"reading the cash of {account_id} failed") from exc
         return Decimal(from_item(resp["Item"])["cash"]) if "Item" in resp else None
 
     def get_position(self, account_id: str, symbol: str) -> Position:
-        resp = client("dynamodb").get_item(
-            TableName=self._accounts, Key=self._key(account_id, POSITION_PREFIX + symbol), ConsistentRead=True
-        )
+        try:
+            resp = client("dynamodb").get_item(
+                TableName=self._accounts, Key=self._key(account_id, POSITION_PREFIX + symbol), ConsistentRead=True
+            )
+        except ClientError as exc:
+            raise StoreError(f"reading the {symbol} position of {account_id} failed") from exc
         return _position_from(symbol, from_item(resp["Item"]) if "Item" in resp else None)
 
     def get_positions(self, account_id: str) -> list[Position]:
         paginator = client("dynamodb").get_paginator("query")
         positions: list[Position] = []
-        for page in paginator.paginate(
-            TableName=self._accounts,
-            KeyConditionExpression="account_id = :a AND begins_with(#i, :p)",
-            ExpressionAttributeNames={"#i": "item"},
-            ExpressionAttributeValues=to_item({":a": account_id, ":p": POSITION_PREFIX}),
-            ConsistentRead=True,
-        ):
-            for raw in page.get("Items", []):
-                data = from_item(raw)
-                positions.append(_position_from(str(data["item"])[len(POSITION_PREFIX) :], data))
+        try:
+            for page in paginator.paginate(
+                TableName=self._accounts,
+                KeyConditionExpression="account_id = :a AND begins_with(#i, :p)",
+                ExpressionAttributeNames={"#i": "item"},
+                ExpressionAttributeValues=to_item({":a": account_id, ":p": POSITION_PREFIX}),
+                ConsistentRead=True,
+            ):
+                for raw in page.get("Items", []):
+                    data = from_item(raw)
+                    positions.append(_position_from(str(data["item"])[len(POSITION_PREFIX) :], data))
+        except ClientError as exc:
+            raise StoreError(f"reading the positions of {account_id} failed") from exc
         return positions
 
     def open_account(self, account_id: str, cash: Decimal) -> bool:
@@ -459,6 +474,18 @@ class DynamoTradingStore(TradingStore):
                 return CommitOutcome.CONFLICT
             raise StoreError(f"writing order {order_id} failed: {code}") from exc
 
+    def _guard_check(self, guard: ControlsGuard | None) -> list[dict[str, Any]]:
+        """The transaction item that holds a write to the controls as read: none without a guard."""
+        if guard is None:
+            return []
+        check: dict[str, Any] = {"TableName": self._controls, "Key": to_item({"account_id": guard.account_id})}
+        if guard.version == 0:
+            check["ConditionExpression"] = "attribute_not_exists(account_id)"
+        else:
+            check["ConditionExpression"] = "version = :v"
+            check["ExpressionAttributeValues"] = to_item({":v": guard.version})
+        return [{"ConditionCheck": check}]
+
     def _order_put(self, order: Order, condition: str) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._orders, "Item": to_item(_order_item(order))}
         if condition == "new":
@@ -470,7 +497,7 @@ class DynamoTradingStore(TradingStore):
         return {"Put": put}
 
     def commit_fill(
-        self, order: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+        self, order: Order, effect: FillEffect, before: Position, guard: ControlsGuard | None = None
     ) -> CommitOutcome:
         """A manual order filled at once: the order, cash (and buying power), the position."""
         now = iso(order.created_at)
@@ -479,24 +506,24 @@ class DynamoTradingStore(TradingStore):
             # Buying power, not cash: cash that pending orders reserved is not there to spend.
             {"Update": self._cash_update(order, effect.cash_delta, effect.cash_delta, now)},
             {"Update": self._position_update(order, effect, before, now)},
-            *([guard] if guard else []),
+            *self._guard_check(guard),
         ]
         if order.side is Side.BUY:
             cash = items[1]["Update"]
             cash["ConditionExpression"] = "available >= :need"
         return self._transact(order.order_id, items, _fill_outcome(first=CommitOutcome.DUPLICATE))
 
-    def put_pending(self, order: Order, guard: dict[str, Any] | None = None) -> CommitOutcome:
+    def put_pending(self, order: Order, guard: ControlsGuard | None = None) -> CommitOutcome:
         now = iso(order.created_at)
         items = [
             self._order_put(order, "new"),
             {"Update": self._cash_update(order, Decimal(0), -order.reserved, now)},
-            *([guard] if guard else []),
+            *self._guard_check(guard),
         ]
         return self._transact(order.order_id, items, _fill_outcome(first=CommitOutcome.DUPLICATE))
 
     def fill_pending(
-        self, filled: Order, effect: FillEffect, before: Position, guard: dict[str, Any] | None = None
+        self, filled: Order, effect: FillEffect, before: Position, guard: ControlsGuard | None = None
     ) -> CommitOutcome:
         now = iso(filled.fills[-1].filled_at)
         items = [
@@ -504,7 +531,7 @@ class DynamoTradingStore(TradingStore):
             # The reservation goes back as the real cost (or proceeds) is booked.
             {"Update": self._cash_update(filled, effect.cash_delta, effect.cash_delta + filled.reserved, now)},
             {"Update": self._position_update(filled, effect, before, now)},
-            *([guard] if guard else []),
+            *self._guard_check(guard),
         ]
         return self._transact(filled.order_id, items, _fill_outcome(first=CommitOutcome.NOT_PENDING))
 
@@ -547,4 +574,4 @@ def _fill_outcome(first: CommitOutcome) -> Any:
 @lru_cache
 def get_trading_store() -> TradingStore:
     settings = get_settings()
-    return DynamoTradingStore(settings.orders_table, settings.accounts_table)
+    return DynamoTradingStore(settings.orders_table, settings.accounts_table, settings.controls_table)

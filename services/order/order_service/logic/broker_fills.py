@@ -24,6 +24,7 @@ from order_service.brokers.base import BrokerOrder, BrokerOrderStatus
 from order_service.logic.closing import close_order
 from order_service.logic.context import Dependencies
 from tradeloop_common.accounting import apply_fill
+from tradeloop_common.dal.controls import ControlsGuard
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import StoreError
 from tradeloop_common.models import Fill, Order, OrderStatus
@@ -83,9 +84,7 @@ def _book(
                 "price_source": f"{deps.broker.name} average fill price",
             }
         )
-        outcome = deps.store.fill_pending(
-            filled, effect, position, deps.controls.unchanged_check(deps.account_id, controls.version)
-        )
+        outcome = deps.store.fill_pending(filled, effect, position, ControlsGuard(deps.account_id, controls.version))
         if outcome is CommitOutcome.COMMITTED:
             logger.info(
                 "broker fill booked",

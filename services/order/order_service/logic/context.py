@@ -13,6 +13,7 @@ from tradeloop_common.calendar import ExchangeCalendar, get_calendar
 from tradeloop_common.clock import Clock, SystemClock
 from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.dal.controls import ControlsStore
+from tradeloop_common.dal.snapshots import SnapshotStore
 from tradeloop_common.dal.trading import TradingStore
 from tradeloop_common.execution import DEFAULT_BAND, DEFAULT_CASH_BUFFER, ExecutionSettings
 
@@ -22,6 +23,7 @@ class Dependencies:
     store: TradingStore
     bars: BarsRepository
     controls: ControlsStore
+    snapshots: SnapshotStore
     account_id: str
     commission_bps: Decimal
     slippage_bps: Decimal

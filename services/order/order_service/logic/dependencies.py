@@ -8,6 +8,7 @@ from order_service.brokers import get_broker
 from order_service.logic.context import Dependencies
 from tradeloop_common.dal.bars import BarsRepository
 from tradeloop_common.dal.controls import get_controls_store
+from tradeloop_common.dal.snapshots import get_snapshot_store
 from tradeloop_common.dal.trading import get_trading_store
 from tradeloop_common.settings import get_settings
 
@@ -19,6 +20,7 @@ def get_dependencies() -> Dependencies:
         store=get_trading_store(),
         bars=BarsRepository(settings.data_bucket),
         controls=get_controls_store(),
+        snapshots=get_snapshot_store(),
         account_id=settings.account_id,
         commission_bps=settings.commission_bps,
         slippage_bps=settings.slippage_bps,

@@ -27,6 +27,7 @@ from decimal import Decimal
 from order_service.logic.broker_fills import settle_at_broker
 from order_service.logic.closing import close_order
 from order_service.logic.context import Dependencies
+from tradeloop_common.dal.controls import ControlsGuard
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import StoreError, UnknownSymbolError
 from tradeloop_common.execution import fill_at_open, forbidden_at_open
@@ -137,9 +138,7 @@ def _settle(
                 "price_source": f"open {trade_day.isoformat()}",
             }
         )
-        outcome = deps.store.fill_pending(
-            filled, result, position, deps.controls.unchanged_check(deps.account_id, controls.version)
-        )
+        outcome = deps.store.fill_pending(filled, result, position, ControlsGuard(deps.account_id, controls.version))
         if outcome is CommitOutcome.COMMITTED:
             if book is not None:  # the session's book moves with its own fills
                 book.cash += result.cash_delta

@@ -8,7 +8,6 @@ from datetime import date
 
 from order_service.logic.context import Dependencies
 from order_service.logic.controls import set_state_by_rule
-from tradeloop_common.dal.snapshots import get_snapshot_store
 from tradeloop_common.loss_limits import LossBreach, loss_breach, tightens
 from tradeloop_common.models import Snapshot, TradingState
 from tradeloop_common.valuation import close_of
@@ -19,7 +18,7 @@ HISTORY_LIMIT = 10_000  # closes: forty years of sessions
 def check_loss_limits(session: date, snapshot: Snapshot, deps: Dependencies) -> LossBreach | None:
     """The limit this close crosses and that tightened trading, or None."""
     controls = deps.controls.get(deps.account_id)
-    closes = get_snapshot_store().query(deps.account_id, None, close_of(session), HISTORY_LIMIT)
+    closes = deps.snapshots.query(deps.account_id, None, close_of(session), HISTORY_LIMIT)
     earlier = [s for s in closes if s.as_of < snapshot.as_of]
     # The drawdown counts from the peak since a person last resumed trading (they accepted the loss
     # so far), else since the account's first close.

@@ -16,6 +16,7 @@ from order_service.logic.book import read_book
 from order_service.logic.broker import latest_price
 from order_service.logic.context import Dependencies
 from tradeloop_common.accounting import apply_fill, commission_for, fill_price
+from tradeloop_common.dal.controls import ControlsGuard
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import ConflictError, StoreError, UnprocessableError
 from tradeloop_common.models import Fill, Order, OrderStatus, Side
@@ -117,7 +118,7 @@ def place_order(ticket: OrderTicket, as_of: datetime, deps: Dependencies) -> Ord
             order = Order(
                 **base, status=OrderStatus.FILLED, fills=[fill], price_source=f"close {day.isoformat()} (latest bar)"
             )
-            guard = deps.controls.unchanged_check(deps.account_id, controls.version)
+            guard = ControlsGuard(deps.account_id, controls.version)
             outcome = deps.store.commit_fill(order, effect, position, guard)
             if outcome is CommitOutcome.COMMITTED:
                 logger.info(

@@ -16,6 +16,7 @@ import time
 from order_service.logic.book import read_book
 from order_service.logic.context import Dependencies
 from order_service.logic.place_order import OrderTicket, order_id_for, reject_order
+from tradeloop_common.dal.controls import ControlsGuard
 from tradeloop_common.dal.trading import CommitOutcome
 from tradeloop_common.errors import StoreError
 from tradeloop_common.execution import accept, add_pending, plan_rebalance
@@ -86,7 +87,7 @@ def rebalance(intent: RebalanceIntent, deps: Dependencies) -> list[Order]:
                 request_hash=ticket.request_hash(),
                 broker=deps.broker.name,
             )
-            outcome = deps.store.put_pending(order, deps.controls.unchanged_check(deps.account_id, controls.version))
+            outcome = deps.store.put_pending(order, ControlsGuard(deps.account_id, controls.version))
             if outcome is CommitOutcome.COMMITTED:
                 add_pending(book, planned.symbol, acceptance.reserve, planned.side, planned.quantity)
                 placed.append(order)

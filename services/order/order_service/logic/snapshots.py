@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from order_service.logic.context import Dependencies
-from tradeloop_common.dal.snapshots import get_snapshot_store
 from tradeloop_common.models import Snapshot
 from tradeloop_common.valuation import close_of, portfolio_at, snapshot_of
 
@@ -16,8 +15,7 @@ def snapshot_at_close(session: date, deps: Dependencies, fresh_since: float | No
     fill step's own reads of the session's bars) are not asked again."""
     at = close_of(session)
     snapshot = snapshot_of(portfolio_at(deps.store, deps.bars, deps.account_id, at, fresh_since))
-    store = get_snapshot_store()
-    if store.put(snapshot, after_fills=True):
+    if deps.snapshots.put(snapshot, after_fills=True):
         return snapshot
-    kept = store.query(deps.account_id, at, at, 1)
+    kept = deps.snapshots.query(deps.account_id, at, at, 1)
     return kept[0] if kept else snapshot

@@ -5,6 +5,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from portfolio_service.logic import views
+from portfolio_service.logic.dependencies import get_dependencies
 from portfolio_service.models.output import Health, History
 from tradeloop_common.api import responses
 from tradeloop_common.clock import WINDOW
@@ -23,7 +24,7 @@ router = APIGatewayHttpRouter()
 )
 @tracer.capture_method
 def handle_get_health() -> Health:
-    return views.health()
+    return views.health(get_dependencies())
 
 
 @router.get(
@@ -35,7 +36,7 @@ def handle_get_health() -> Health:
 @tracer.capture_method
 def handle_get_portfolio() -> Portfolio:
     metrics.add_metric(name="PortfolioReads", unit=MetricUnit.Count, value=1)
-    return views.current_portfolio()
+    return views.current_portfolio(get_dependencies())
 
 
 @router.get(
@@ -50,7 +51,7 @@ def handle_get_history(
     end: Annotated[InWindow | None, Query(alias="to", description=f"ISO date or time, inclusive; {WINDOW}")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 5000,
 ) -> History:
-    return views.history(start, end, limit)
+    return views.history(start, end, limit, get_dependencies())
 
 
 @router.get(
@@ -61,4 +62,4 @@ def handle_get_history(
 )
 @tracer.capture_method
 def handle_get_position(symbol: Annotated[str, Path(pattern=SYMBOL_PATTERN)]) -> PositionView:
-    return views.one_position(symbol)
+    return views.one_position(symbol, get_dependencies())

@@ -4,56 +4,41 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 
 from botocore.exceptions import ClientError
 
+from portfolio_service.logic.context import Dependencies
 from portfolio_service.models.output import Benchmark, BenchmarkPoint, Health, History
-from tradeloop_common.clock import Clock, SystemClock
 from tradeloop_common.dal.bars import BarsRepository
-from tradeloop_common.dal.registry import read_live_version
-from tradeloop_common.dal.snapshots import get_snapshot_store
-from tradeloop_common.dal.trading import get_trading_store
 from tradeloop_common.errors import NotFoundError, StoreError, UnknownSymbolError, UnprocessableError
 from tradeloop_common.models import Portfolio, PositionView, Snapshot
-from tradeloop_common.settings import get_settings
 from tradeloop_common.valuation import portfolio_at, snapshot_of
 
-CLOCK: Clock = SystemClock()
+
+def current_portfolio(deps: Dependencies, as_of: datetime | None = None) -> Portfolio:
+    return portfolio_at(deps.store, deps.bars, deps.account_id, as_of or deps.clock.now())
 
 
-@lru_cache
-def _bars() -> BarsRepository:
-    return BarsRepository(get_settings().data_bucket)
-
-
-def current_portfolio(as_of: datetime | None = None) -> Portfolio:
-    settings = get_settings()
-    return portfolio_at(get_trading_store(), _bars(), settings.account_id, as_of or CLOCK.now())
-
-
-def one_position(symbol: str) -> PositionView:
-    portfolio = current_portfolio()
+def one_position(symbol: str, deps: Dependencies) -> PositionView:
+    portfolio = current_portfolio(deps)
     for view in portfolio.positions:
         if view.symbol == symbol:
             return view
     raise NotFoundError(f"no position in {symbol}", [{"field": "symbol", "fix": "see GET /portfolio for held symbols"}])
 
 
-def history(start: datetime | None, end: datetime | None, limit: int) -> History:
+def history(start: datetime | None, end: datetime | None, limit: int, deps: Dependencies) -> History:
     if start and end and start > end:
         raise UnprocessableError("'from' is after 'to'", [{"field": "from", "fix": "pass from <= to"}])
-    settings = get_settings()
-    snapshots = get_snapshot_store().query(settings.account_id, start, end, limit)
-    return History(account_id=settings.account_id, snapshots=snapshots, benchmark=buy_and_hold(snapshots))
+    snapshots = deps.snapshots.query(deps.account_id, start, end, limit)
+    return History(account_id=deps.account_id, snapshots=snapshots, benchmark=buy_and_hold(snapshots, deps.bars))
 
 
-def buy_and_hold(snapshots: list[Snapshot]) -> Benchmark | None:
+def buy_and_hold(snapshots: list[Snapshot], repo: BarsRepository) -> Benchmark | None:
     """Equal weights of every symbol with data, bought at the close on or before the first snapshot
     with its equity and held: what the account would be worth had it traded nothing else."""
     if len(snapshots) < 2:
         return None
-    repo = _bars()
     # From the first snapshot on only (a window of each series, read in parallel): the history
     # before it is never looked at, whatever its length.
     found = repo.windows(repo.symbols(), snapshots[0].as_of.date(), 1)
@@ -72,14 +57,15 @@ def buy_and_hold(snapshots: list[Snapshot]) -> Benchmark | None:
     return Benchmark(symbols=sorted(start), points=points)
 
 
-def take_snapshot(as_of: datetime | None) -> Snapshot:
-    snapshot = snapshot_of(current_portfolio(as_of))
-    get_snapshot_store().put(snapshot)
+def take_snapshot(as_of: datetime | None, deps: Dependencies) -> Snapshot:
+    snapshot = snapshot_of(current_portfolio(deps, as_of))
+    deps.snapshots.put(snapshot)
     return snapshot
 
 
 def _failure(exc: Exception) -> str:
-    """What went wrong, by the AWS error code when there is one (AccessDenied must not hide)."""
+    """What went wrong, by the AWS error code when there is one (AccessDenied must not hide): the
+    data layer raises a StoreError from the ClientError, its cause."""
     cause = exc if isinstance(exc, ClientError) else exc.__cause__
     if isinstance(cause, ClientError):
         error = cause.response.get("Error", {})
@@ -87,28 +73,27 @@ def _failure(exc: Exception) -> str:
     return f"error: {type(exc).__name__}"
 
 
-def health() -> Health:
-    settings = get_settings()
+def health(deps: Dependencies) -> Health:
     checks: dict[str, str] = {}
     try:
-        cash = get_trading_store().get_cash(settings.account_id)
+        cash = deps.store.get_cash(deps.account_id)
         checks["accounts_table"] = (
             "ok" if cash is not None else "no paper account: set initial_cash and apply (make up opens one)"
         )
-    except (ClientError, StoreError) as exc:  # health reports, it does not fail
+    except StoreError as exc:  # health reports, it does not fail
         checks["accounts_table"] = _failure(exc)
     try:
-        model_version = read_live_version(settings.models_bucket, settings.model_name)
+        model_version = deps.live_model_version()
         checks["model"] = "ok" if model_version else "no model published yet (run: make train-and-publish)"
-    except (ClientError, StoreError) as exc:
+    except StoreError as exc:
         model_version = None
         checks["model"] = _failure(exc)
     status = "ok" if checks.get("accounts_table") == "ok" else "degraded"
     return Health(
         status=status,
         service="portfolio",
-        code_version=settings.code_version,
+        code_version=deps.code_version,
         model_version=model_version,
-        account_id=settings.account_id,
+        account_id=deps.account_id,
         checks=checks,
     )
