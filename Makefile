@@ -56,8 +56,9 @@ test: install ## every suite: unit, integration, e2e (browser), iac (terraform)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # No unit test fuzzes the API: schemathesis' pytest plugin stays unloaded (its imports cost a second).
+# Spread over the cores (pytest-xdist); `make test` stays serial (its integration tests share one stack).
 test-unit: install ## fast tests, no emulator, no training (the slow ones run in `make test`)
-	$(PY) -m pytest tests/unit -m "not slow" -p no:schemathesis $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit -m "not slow" -p no:schemathesis -n auto $(PYTEST_ARGS)
 
 test-integration: install ## through the local router against moto server
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)

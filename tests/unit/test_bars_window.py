@@ -5,10 +5,11 @@ and passes the ingest's rules."""
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import pytest
 
-from tradeloop_common.dal.bars import BarsRepository, parse_bars
+from tradeloop_common.dal.bars import Bars, BarsRepository, parse_bars
 from tradeloop_common.ohlcv import parse_csv
 from tradeloop_local.aws_requests import count_requests
 from tradeloop_local.synthetic import UniverseSpec, generate, symbol_csv, symbol_name
@@ -31,6 +32,13 @@ def _put(symbol: str, text: str) -> None:
     client("s3").put_object(Bucket=BUCKET, Key=f"bars/daily/{symbol}.csv", Body=text.encode())
 
 
+@lru_cache(maxsize=1)
+def _thirty_years() -> tuple[str, str, Bars]:
+    """One 30-year series, its text and its whole parse: generated once for the module's cases."""
+    symbol, text = next(generate(UniverseSpec(symbols=1, years=30, seed=3)))
+    return symbol, text, parse_bars(symbol, text)
+
+
 @pytest.mark.parametrize(
     ("upto", "want", "reads"),  # reads: at most
     [
@@ -43,10 +51,8 @@ def _put(symbol: str, text: str) -> None:
 )
 def test_window_equals_the_same_bars_of_the_whole_series(s3_bucket: str, upto: date, want: int, reads: int) -> None:
     # Given a 30-year synthetic series stored as the ingest stores it
-    spec = UniverseSpec(symbols=1, years=30, seed=3)
-    symbol, text = next(generate(spec))
+    symbol, text, whole = _thirty_years()
     _put(symbol, text)
-    whole = parse_bars(symbol, text)
 
     # When a window is read from the object's end
     with count_requests() as counts:
