@@ -446,9 +446,7 @@ class DynamoTradingStore(TradingStore):
             "UpdateExpression": "ADD cash :delta, available :avail, reserved :res, version :one SET updated_at = :now",
             "ConditionExpression": "attribute_exists(cash)",
         }
-        if release:
-            pass  # attribute_exists(cash)
-        elif available_delta < 0 and cash_delta == 0:
+        if available_delta < 0 and cash_delta == 0 and not release:
             # A reservation: the buying power must cover it (DynamoDB checks it atomically with the ADD).
             update["ConditionExpression"] = "available >= :need"
             values[":need"] = -available_delta

@@ -63,10 +63,10 @@ def take_snapshot(as_of: datetime | None, deps: Dependencies) -> Snapshot:
     return snapshot
 
 
-def _failure(exc: Exception) -> str:
+def _failure(exc: StoreError) -> str:
     """What went wrong, by the AWS error code when there is one (AccessDenied must not hide): the
     data layer raises a StoreError from the ClientError, its cause."""
-    cause = exc if isinstance(exc, ClientError) else exc.__cause__
+    cause = exc.__cause__
     if isinstance(cause, ClientError):
         error = cause.response.get("Error", {})
         return f"error: {error.get('Code', 'ClientError')}: {error.get('Message', '')}".rstrip(": ")
